@@ -1,0 +1,6 @@
+//! persona-edge: an edge personalization engine.
+//!
+//! From a compact, signed snapshot of one customer's profile, it scores segments and chooses the channel and
+//! the time to reach that customer, without calling home. This crate is plain Rust: it builds and tests
+//! natively and for `wasm32-unknown-unknown`; the JavaScript binding lives in one module compiled only for wasm.
+#![deny(missing_docs)]
