@@ -1,0 +1,108 @@
+//! The channels persona-edge can choose between, and a fixed-size map keyed by channel.
+
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+
+/// A way to reach a customer.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Encode, Decode,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// E-mail.
+    Email,
+    /// Text message.
+    Sms,
+    /// Mobile push notification.
+    Push,
+    /// In-page / in-app web content (real time while the session is live).
+    Web,
+    /// A phone call.
+    Phone,
+    /// Paid advertising audiences.
+    Ads,
+}
+
+impl Channel {
+    /// Every channel, in a fixed order (the index order of [`PerChannel`]).
+    pub const ALL: [Channel; 6] = [
+        Channel::Email,
+        Channel::Sms,
+        Channel::Push,
+        Channel::Web,
+        Channel::Phone,
+        Channel::Ads,
+    ];
+
+    /// Position of this channel in [`Channel::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The stable lower-case name used in JSON and in rules (`"email"`, `"sms"`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Push => "push",
+            Channel::Web => "web",
+            Channel::Phone => "phone",
+            Channel::Ads => "ads",
+        }
+    }
+
+    /// Parses a channel name as written by [`Channel::name`].
+    pub fn from_name(name: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One value per channel, stored densely. In JSON it is an object keyed by channel name
+/// (`{"email": ..., "sms": ...}`); channels left out take their default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Encode, Decode)]
+pub struct PerChannel<T>(pub [T; 6]);
+
+impl<T> PerChannel<T> {
+    /// The value for one channel.
+    pub fn get(&self, channel: Channel) -> &T {
+        &self.0[channel.index()]
+    }
+
+    /// The value for one channel, mutably.
+    pub fn get_mut(&mut self, channel: Channel) -> &mut T {
+        &mut self.0[channel.index()]
+    }
+
+    /// Iterates `(channel, value)` in [`Channel::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Channel, &T)> {
+        Channel::ALL.into_iter().zip(self.0.iter())
+    }
+}
+
+impl<T: Serialize> Serialize for PerChannel<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(6))?;
+        for (channel, value) in self.iter() {
+            map.serialize_entry(channel.name(), value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for PerChannel<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = std::collections::BTreeMap::<Channel, T>::deserialize(deserializer)?;
+        let mut out = PerChannel::<T>(Default::default());
+        for (channel, value) in entries {
+            *out.get_mut(channel) = value;
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,100 @@
+//! Consent per channel and per purpose, with the day it was given or withdrawn.
+
+use crate::channel::{Channel, PerChannel};
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+
+/// What the customer said about one channel or purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentState {
+    /// Never asked, or no record: not consent where opt-in is required.
+    #[default]
+    Unknown,
+    /// The customer agreed.
+    Granted,
+    /// The customer declined or withdrew.
+    Denied,
+}
+
+impl ConsentState {
+    /// The stable name used in JSON and rules.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ConsentState::Unknown => "unknown",
+            ConsentState::Granted => "granted",
+            ConsentState::Denied => "denied",
+        }
+    }
+}
+
+/// One consent record: the state and the day (days since 1970-01-01 UTC) it was recorded; 0 when unknown.
+/// Days, not seconds: the snapshot keeps no exact timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub struct Consent {
+    /// Granted, denied or unknown.
+    pub state: ConsentState,
+    /// Day the state was recorded (days since the Unix epoch).
+    #[serde(default)]
+    pub day: u32,
+}
+
+/// Purposes of processing that consent can be given for, separately from channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Promotional messages and offers.
+    Marketing,
+    /// Tailoring content to the profile.
+    Personalization,
+    /// Measurement and analytics.
+    Analytics,
+    /// Sharing audiences with advertising platforms.
+    AdTargeting,
+}
+
+impl Purpose {
+    /// The stable name used in JSON and rules.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Purpose::Marketing => "marketing",
+            Purpose::Personalization => "personalization",
+            Purpose::Analytics => "analytics",
+            Purpose::AdTargeting => "ad_targeting",
+        }
+    }
+
+    /// Every purpose.
+    pub const ALL: [Purpose; 4] = [
+        Purpose::Marketing,
+        Purpose::Personalization,
+        Purpose::Analytics,
+        Purpose::AdTargeting,
+    ];
+}
+
+/// All consent the profile carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub struct ConsentLedger {
+    /// Consent per channel.
+    #[serde(default)]
+    pub channels: PerChannel<Consent>,
+    /// Consent per purpose; a purpose left out is unknown.
+    #[serde(default)]
+    pub purposes: Vec<(Purpose, Consent)>,
+}
+
+impl ConsentLedger {
+    /// Consent recorded for a channel.
+    pub fn channel(&self, channel: Channel) -> ConsentState {
+        self.channels.get(channel).state
+    }
+
+    /// Consent recorded for a purpose (unknown when absent).
+    pub fn purpose(&self, purpose: Purpose) -> ConsentState {
+        self.purposes
+            .iter()
+            .find(|(p, _)| *p == purpose)
+            .map_or(ConsentState::Unknown, |(_, c)| c.state)
+    }
+}

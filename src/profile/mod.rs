@@ -1,0 +1,221 @@
+//! The customer profile carried in a profile snapshot: compact, aggregated, no raw PII.
+//!
+//! Everything here is what the central store computed from raw data (aggregation, bucketing,
+//! generalization, smoothing); the edge reads it, blends in the live session and decides.
+
+mod activity;
+mod behaviour;
+mod consent;
+mod zone;
+
+pub use activity::{ActivityHistogram, HOURS_PER_WEEK, MAX_LEVEL};
+pub use behaviour::{
+    Behaviour, CategoryAffinity, ChannelActivity, Engagement, RecentSends, RfmBands,
+};
+pub use consent::{Consent, ConsentLedger, ConsentState, Purpose};
+pub use zone::{ZoneChange, ZoneSchedule};
+
+use crate::channel::Channel;
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+
+/// Longest subject id accepted anywhere (header, profile, CLI).
+pub const MAX_SUBJECT_LEN: usize = 64;
+
+/// Whether a subject id has the allowed form: 1..=64 characters from `[A-Za-z0-9_-]`. Subject ids are
+/// pseudonymous; this form also keeps e-mail addresses and phone numbers out by construction.
+pub fn is_valid_subject(subject: &str) -> bool {
+    !subject.is_empty()
+        && subject.len() <= MAX_SUBJECT_LEN
+        && subject
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Loyalty programme tier.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    Encode,
+    Decode,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LoyaltyTier {
+    /// Not a member.
+    #[default]
+    None,
+    /// Entry tier.
+    Bronze,
+    /// Second tier.
+    Silver,
+    /// Third tier.
+    Gold,
+    /// Top tier.
+    Platinum,
+}
+
+/// Where the customer is in their life with the brand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleStage {
+    /// Known but never bought.
+    #[default]
+    Prospect,
+    /// First purchase recently.
+    New,
+    /// Buying regularly.
+    Active,
+    /// Activity falling off.
+    AtRisk,
+    /// No purchase for a long time.
+    Lapsed,
+    /// Gone: closed the account or unreachable for good.
+    Churned,
+}
+
+/// Quiet hours in the customer's local time: no messages from `start_hour` until `end_hour`
+/// (wrapping past midnight when `start_hour > end_hour`, e.g. 21..8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+pub struct QuietHours {
+    /// First quiet hour, 0..=23.
+    pub start_hour: u8,
+    /// First hour that is no longer quiet, 0..=23.
+    pub end_hour: u8,
+}
+
+impl QuietHours {
+    /// Whether a local hour of the day (0..=23) is quiet.
+    pub fn contains(&self, hour: u8) -> bool {
+        if self.start_hour == self.end_hour {
+            false
+        } else if self.start_hour < self.end_hour {
+            hour >= self.start_hour && hour < self.end_hour
+        } else {
+            hour >= self.start_hour || hour < self.end_hour
+        }
+    }
+}
+
+/// What the customer told us (zero-party data). It outranks anything inferred.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub struct StatedPreferences {
+    /// The channel the customer asked to be reached on.
+    #[serde(default)]
+    pub preferred_channel: Option<Channel>,
+    /// Categories the customer said they care about.
+    #[serde(default)]
+    pub interests: Vec<String>,
+    /// The customer's own quiet hours, overriding the campaign default.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// Model outputs computed centrally, each 0..=100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub struct Predictions {
+    /// Probability (percent) the customer leaves in the next period.
+    pub churn_risk: u8,
+    /// Probability (percent) the customer buys in the next period.
+    pub purchase_propensity: u8,
+}
+
+/// Open service situations: while any is set, promotion is suppressed and service comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub struct ServiceState {
+    /// A complaint is open.
+    #[serde(default)]
+    pub open_complaint: bool,
+    /// A refund was requested and not yet settled.
+    #[serde(default)]
+    pub pending_refund: bool,
+    /// An order is late.
+    #[serde(default)]
+    pub late_order: bool,
+}
+
+impl ServiceState {
+    /// Whether the customer is in a service situation.
+    pub fn active(&self) -> bool {
+        self.open_complaint || self.pending_refund || self.late_order
+    }
+}
+
+/// One customer's profile as carried by a profile snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub struct Profile {
+    /// Pseudonymous subject id (see [`is_valid_subject`]).
+    pub subject: String,
+    /// BCP 47 language tag, generalized to language-region (e.g. `"de-DE"`).
+    #[serde(default)]
+    pub locale: String,
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default)]
+    pub country: String,
+    /// Time zone as an offset schedule.
+    #[serde(default)]
+    pub zone: ZoneSchedule,
+    /// Loyalty tier.
+    #[serde(default)]
+    pub loyalty_tier: LoyaltyTier,
+    /// Lifecycle stage.
+    #[serde(default)]
+    pub lifecycle: LifecycleStage,
+    /// Lifetime value net of returns and costs, as a decile band 0 (none/negative) ..= 10 (top decile).
+    #[serde(default)]
+    pub net_value_band: u8,
+    /// Share of purchased items returned, percent 0..=100.
+    #[serde(default)]
+    pub return_rate: u8,
+    /// Consent per channel and purpose.
+    #[serde(default)]
+    pub consent: ConsentLedger,
+    /// Stated (zero-party) preferences.
+    #[serde(default)]
+    pub preferences: StatedPreferences,
+    /// Behavioural aggregates.
+    #[serde(default)]
+    pub behaviour: Behaviour,
+    /// Predicted scores.
+    #[serde(default)]
+    pub predictions: Predictions,
+    /// Open service situations.
+    #[serde(default)]
+    pub service: ServiceState,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_form() {
+        assert!(is_valid_subject("c_8f3a-19"));
+        assert!(!is_valid_subject(""));
+        assert!(!is_valid_subject("ana@example.com"));
+        assert!(!is_valid_subject("+49 170 000"));
+        assert!(!is_valid_subject(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight() {
+        let q = QuietHours {
+            start_hour: 21,
+            end_hour: 8,
+        };
+        assert!(q.contains(21) && q.contains(3) && q.contains(7));
+        assert!(!q.contains(8) && !q.contains(20));
+        let day = QuietHours {
+            start_hour: 12,
+            end_hour: 14,
+        };
+        assert!(day.contains(13) && !day.contains(14));
+    }
+}
