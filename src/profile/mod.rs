@@ -62,6 +62,19 @@ pub enum LoyaltyTier {
     Platinum,
 }
 
+impl LoyaltyTier {
+    /// The stable name used in JSON and rules.
+    pub const fn name(self) -> &'static str {
+        match self {
+            LoyaltyTier::None => "none",
+            LoyaltyTier::Bronze => "bronze",
+            LoyaltyTier::Silver => "silver",
+            LoyaltyTier::Gold => "gold",
+            LoyaltyTier::Platinum => "platinum",
+        }
+    }
+}
+
 /// Where the customer is in their life with the brand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
 #[serde(rename_all = "snake_case")]
@@ -79,6 +92,20 @@ pub enum LifecycleStage {
     Lapsed,
     /// Gone: closed the account or unreachable for good.
     Churned,
+}
+
+impl LifecycleStage {
+    /// The stable name used in JSON and rules.
+    pub const fn name(self) -> &'static str {
+        match self {
+            LifecycleStage::Prospect => "prospect",
+            LifecycleStage::New => "new",
+            LifecycleStage::Active => "active",
+            LifecycleStage::AtRisk => "at_risk",
+            LifecycleStage::Lapsed => "lapsed",
+            LifecycleStage::Churned => "churned",
+        }
+    }
 }
 
 /// Quiet hours in the customer's local time: no messages from `start_hour` until `end_hour`

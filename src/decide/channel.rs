@@ -1,0 +1,220 @@
+//! Channel choice: consent first, then suppression, frequency caps, stated preference, expected response,
+//! and cost/priority, in that order. "No channel" is a valid answer.
+
+use crate::channel::Channel;
+use crate::context::{ConsentBanner, DecisionContext, MessagePurpose};
+use crate::profile::{ConsentState, LifecycleStage, Profile, Purpose};
+use crate::ruleset::{ChannelPolicy, ChannelRule};
+use crate::session::Session;
+use serde::{Deserialize, Serialize};
+
+/// Why a channel was not eligible. Checked in this order; the first that applies is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusionReason {
+    /// The ruleset does not use this channel.
+    Disabled,
+    /// There is no verified profile, so no consent is known.
+    NoProfile,
+    /// The customer declined this channel.
+    ConsentDenied,
+    /// The channel needs opt-in and consent is unknown.
+    ConsentUnknown,
+    /// The customer declined marketing as a purpose (promotional messages only).
+    MarketingDenied,
+    /// The customer declined ad targeting as a purpose, or rejected the consent banner (ads only).
+    AdTargetingDenied,
+    /// Promotion is suppressed while the customer is in a service situation.
+    ServiceSituation,
+    /// The customer has churned: no acquisition ads.
+    Churned,
+    /// A service message goes through the stated preferred channel only.
+    NotPreferredForService,
+    /// The real-time channel needs a live session.
+    NoLiveSession,
+    /// The channel's frequency cap for the day is reached.
+    CappedDay,
+    /// The channel's frequency cap for the week is reached.
+    CappedWeek,
+}
+
+/// A channel left out, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    /// The channel.
+    pub channel: Channel,
+    /// The first rule that excluded it.
+    pub reason: ExclusionReason,
+}
+
+/// Where an expected response rate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseBasis {
+    /// No own history: the population prior alone.
+    Prior,
+    /// Own history smoothed toward the prior.
+    OwnHistory,
+}
+
+/// An eligible channel with the numbers it was ranked by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RankedChannel {
+    /// The channel.
+    pub channel: Channel,
+    /// Expected response rate in whole percent (smoothed), the first ranking key.
+    pub expected_response_pct: u32,
+    /// Where the rate came from.
+    pub basis: ResponseBasis,
+    /// Cost per message (lower wins ties).
+    pub cost: u32,
+    /// Campaign priority (higher wins remaining ties).
+    pub priority: u8,
+}
+
+/// Why the chosen channel won.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceBasis {
+    /// The customer's stated preferred channel was eligible.
+    StatedPreference,
+    /// Best expected response among the eligible channels (cost and priority break ties).
+    ExpectedResponse,
+    /// No channel was eligible.
+    NoEligibleChannel,
+}
+
+/// The channel decision with its full explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelChoice {
+    /// The chosen channel, or `None`.
+    pub channel: Option<Channel>,
+    /// Why it was chosen.
+    pub basis: ChoiceBasis,
+    /// Every channel left out, in channel order.
+    pub excluded: Vec<Exclusion>,
+    /// The eligible channels, best first.
+    pub ranking: Vec<RankedChannel>,
+}
+
+/// Chooses the channel. `profile` is `None` for a visitor without a verified profile: then no message
+/// channel has consent, and only a real-time channel that needs no opt-in can answer during a live session.
+pub fn choose_channel(
+    policy: &ChannelPolicy,
+    profile: Option<&Profile>,
+    session: &Session,
+    context: &DecisionContext,
+) -> ChannelChoice {
+    let mut excluded = Vec::new();
+    let mut ranking = Vec::new();
+    for (channel, rule) in policy.rules.iter() {
+        match exclusion(channel, rule, profile, session, context) {
+            Some(reason) => excluded.push(Exclusion { channel, reason }),
+            None => ranking.push(rank(channel, rule, policy.prior_weight, profile)),
+        }
+    }
+    ranking.sort_by(|a, b| {
+        b.expected_response_pct
+            .cmp(&a.expected_response_pct)
+            .then(a.cost.cmp(&b.cost))
+            .then(b.priority.cmp(&a.priority))
+            .then(a.channel.cmp(&b.channel))
+    });
+    let preferred = profile.and_then(|p| p.preferences.preferred_channel);
+    let (channel, basis) = match preferred {
+        Some(p) if ranking.iter().any(|r| r.channel == p) => (Some(p), ChoiceBasis::StatedPreference),
+        _ => match ranking.first() {
+            Some(best) => (Some(best.channel), ChoiceBasis::ExpectedResponse),
+            None => (None, ChoiceBasis::NoEligibleChannel),
+        },
+    };
+    ChannelChoice { channel, basis, excluded, ranking }
+}
+
+fn exclusion(
+    channel: Channel,
+    rule: &ChannelRule,
+    profile: Option<&Profile>,
+    session: &Session,
+    context: &DecisionContext,
+) -> Option<ExclusionReason> {
+    use ExclusionReason::*;
+    if !rule.enabled {
+        return Some(Disabled);
+    }
+    let promotional = context.purpose == MessagePurpose::Promotional;
+    let Some(profile) = profile else {
+        // Without a profile nothing is consented: only an opt-in-free real-time channel can answer.
+        return if rule.real_time && !rule.requires_opt_in {
+            (!session.live).then_some(NoLiveSession)
+        } else {
+            Some(NoProfile)
+        };
+    };
+    // 1. Consent is law.
+    match profile.consent.channel(channel) {
+        ConsentState::Denied => return Some(ConsentDenied),
+        ConsentState::Unknown if rule.requires_opt_in => return Some(ConsentUnknown),
+        _ => {}
+    }
+    if promotional && profile.consent.purpose(Purpose::Marketing) == ConsentState::Denied {
+        return Some(MarketingDenied);
+    }
+    if channel == Channel::Ads
+        && (profile.consent.purpose(Purpose::AdTargeting) == ConsentState::Denied
+            || context.consent_banner == ConsentBanner::Rejected)
+    {
+        return Some(AdTargetingDenied);
+    }
+    // 2. Service before selling; churned customers get no acquisition ads.
+    if promotional && profile.service.active() {
+        return Some(ServiceSituation);
+    }
+    if channel == Channel::Ads && profile.lifecycle == LifecycleStage::Churned {
+        return Some(Churned);
+    }
+    if !promotional {
+        if let Some(preferred) = profile.preferences.preferred_channel {
+            if preferred != channel {
+                return Some(NotPreferredForService);
+            }
+        }
+    }
+    if rule.real_time && !session.live {
+        return Some(NoLiveSession);
+    }
+    // 3. Frequency caps (promotional messages only; service messages are never capped).
+    if promotional {
+        let sent = profile.behaviour.recent_sends.get(channel);
+        let extra = *context.extra_sends.get(channel);
+        if rule.cap.per_day.is_some_and(|cap| sent.day.saturating_add(extra) >= cap) {
+            return Some(CappedDay);
+        }
+        if rule.cap.per_week.is_some_and(|cap| sent.week.saturating_add(extra) >= cap) {
+            return Some(CappedWeek);
+        }
+    }
+    None
+}
+
+/// Expected response smoothed toward the prior:
+/// `(responded + prior_rate * prior_weight) / (sent + prior_weight)`.
+fn rank(channel: Channel, rule: &ChannelRule, prior_weight: f64, profile: Option<&Profile>) -> RankedChannel {
+    let prior = rule.prior_response_rate.clamp(0.0, 1.0);
+    let weight = prior_weight.max(0.0);
+    let engagement = profile.map(|p| *p.behaviour.engagement.get(channel)).unwrap_or_default();
+    let sent = f64::from(engagement.sent);
+    let responded = f64::from(engagement.responded.min(engagement.sent));
+    let (rate, basis) = if engagement.sent == 0 {
+        (prior, ResponseBasis::Prior)
+    } else {
+        ((responded + prior * weight) / (sent + weight), ResponseBasis::OwnHistory)
+    };
+    RankedChannel {
+        channel,
+        expected_response_pct: (rate * 100.0).round() as u32,
+        basis,
+        cost: rule.cost,
+        priority: rule.priority,
+    }
+}

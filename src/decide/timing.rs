@@ -1,0 +1,317 @@
+//! Send time: the best local hour for the channel, outside quiet hours and inside the send window,
+//! converted to a UTC instant across daylight-saving changes.
+
+use crate::channel::Channel;
+use crate::profile::{ActivityHistogram, Profile, QuietHours, ZoneSchedule, HOURS_PER_WEEK};
+use crate::ruleset::{QuietHoursPolicy, TimingPolicy};
+use serde::{Deserialize, Serialize};
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+
+/// Which evidence the hour was chosen from: the fallback used is always named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingSource {
+    /// The customer's response history on this channel.
+    OwnChannelHistory,
+    /// The customer's overall activity history.
+    OwnHistory,
+    /// Thin own history blended with the population prior.
+    OwnHistoryWithPrior,
+    /// The population prior alone.
+    PopulationPrior,
+    /// Neither history nor prior: the campaign's default hour.
+    CampaignDefault,
+    /// A real-time channel during a live session: now.
+    LiveSession,
+}
+
+/// How the best hour was turned into the send time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingOutcome {
+    /// Send now.
+    Now,
+    /// The best hour was allowed.
+    BestHour,
+    /// The best hour was quiet or outside the window: deferred to the next allowed hour.
+    Deferred,
+    /// The best hour was quiet or outside the window: moved to the nearest allowed hour.
+    MovedToNearestEdge,
+    /// The best hour was quiet or outside the window and the policy drops such sends.
+    Dropped,
+    /// No allowed hour within the horizon.
+    NoAllowedHour,
+}
+
+/// When to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendTime {
+    /// UTC instant (Unix seconds), `None` when dropped or impossible.
+    pub at: Option<u64>,
+    /// Local hour of week of `at` (0 = Monday 00:00), when scheduled.
+    pub local_hour_of_week: Option<u16>,
+    /// The best hour of week before quiet hours and the send window were applied.
+    pub best_hour_of_week: Option<u16>,
+    /// Evidence used.
+    pub source: TimingSource,
+    /// What happened to the best hour.
+    pub outcome: TimingOutcome,
+}
+
+/// Chooses when to reach the customer on `channel`. `real_time_now` is true for a real-time channel
+/// during a live session. Without a profile, UTC and the population prior (or default hour) are used.
+pub fn choose_time(
+    policy: &TimingPolicy,
+    profile: Option<&Profile>,
+    channel: Channel,
+    real_time_now: bool,
+    now: u64,
+) -> SendTime {
+    if real_time_now {
+        return SendTime {
+            at: Some(now),
+            local_hour_of_week: None,
+            best_hour_of_week: None,
+            source: TimingSource::LiveSession,
+            outcome: TimingOutcome::Now,
+        };
+    }
+    let zone = profile.map(|p| p.zone).unwrap_or_default();
+    let quiet = profile.and_then(|p| p.preferences.quiet_hours).unwrap_or(policy.quiet_hours);
+    let (scores, source) = hour_scores(policy, profile, channel);
+    let candidates = candidate_hours(&zone, now, policy.horizon_hours);
+    let allowed = |local: i64| {
+        let hour = hour_of_day(local);
+        !quiet.contains(hour) && policy.send_window.contains(hour)
+    };
+    // Best = highest score; the earliest such hour wins ties.
+    let best = candidates
+        .iter()
+        .copied()
+        .fold(None::<(u64, i64)>, |best, cand| match best {
+            Some(b) if scores[hour_of_week(b.1)] >= scores[hour_of_week(cand.1)] => Some(b),
+            _ => Some(cand),
+        });
+    let Some(best) = best else {
+        return unscheduled(None, source, TimingOutcome::NoAllowedHour);
+    };
+    let best_how = hour_of_week(best.1) as u16;
+    let chosen = if allowed(best.1) {
+        Some((best, TimingOutcome::BestHour))
+    } else {
+        match policy.quiet_hours_policy {
+            QuietHoursPolicy::Drop => return unscheduled(Some(best_how), source, TimingOutcome::Dropped),
+            QuietHoursPolicy::Defer => candidates
+                .iter()
+                .find(|c| c.0 > best.0 && allowed(c.1))
+                .map(|c| (*c, TimingOutcome::Deferred)),
+            QuietHoursPolicy::NearestEdge => candidates
+                .iter()
+                .filter(|c| allowed(c.1))
+                .min_by_key(|c| (c.0.abs_diff(best.0), c.0))
+                .map(|c| (*c, TimingOutcome::MovedToNearestEdge)),
+        }
+    };
+    match chosen {
+        Some(((utc, local), outcome)) => SendTime {
+            at: Some(utc),
+            local_hour_of_week: Some(hour_of_week(local) as u16),
+            best_hour_of_week: Some(best_how),
+            source,
+            outcome,
+        },
+        None => unscheduled(Some(best_how), source, TimingOutcome::NoAllowedHour),
+    }
+}
+
+fn unscheduled(best: Option<u16>, source: TimingSource, outcome: TimingOutcome) -> SendTime {
+    SendTime { at: None, local_hour_of_week: None, best_hour_of_week: best, source, outcome }
+}
+
+/// Smoothed score per local hour of week, and which evidence it came from.
+fn hour_scores(
+    policy: &TimingPolicy,
+    profile: Option<&Profile>,
+    channel: Channel,
+) -> ([f64; HOURS_PER_WEEK], TimingSource) {
+    let prior = policy.prior();
+    let min_mass = policy.min_history_mass.max(1);
+    let own: Option<(&ActivityHistogram, TimingSource)> = profile.and_then(|p| {
+        match p.behaviour.channel_histogram(channel) {
+            Some(h) if h.mass() >= min_mass => Some((h, TimingSource::OwnChannelHistory)),
+            _ => (p.behaviour.activity.mass() > 0).then_some((&p.behaviour.activity, TimingSource::OwnHistory)),
+        }
+    });
+    let mut raw = [0.0_f64; HOURS_PER_WEEK];
+    let source = match (own, prior) {
+        (Some((h, source)), prior) => {
+            let mass = f64::from(h.mass());
+            // Own evidence counts in proportion to its mass; thin history leans on the prior.
+            let own_weight = match prior {
+                Some(_) if h.mass() < min_mass => mass / f64::from(min_mass),
+                _ => 1.0,
+            };
+            for (i, cell) in raw.iter_mut().enumerate() {
+                let p = prior.and_then(|p| p.get(i)).map_or(0.0, |l| f64::from(*l));
+                *cell = own_weight * f64::from(h.level(i)) + (1.0 - own_weight) * p;
+            }
+            if own_weight < 1.0 {
+                TimingSource::OwnHistoryWithPrior
+            } else {
+                source
+            }
+        }
+        (None, Some(prior)) => {
+            for (cell, level) in raw.iter_mut().zip(prior) {
+                *cell = f64::from(*level);
+            }
+            TimingSource::PopulationPrior
+        }
+        (None, None) => {
+            for day in 0..7 {
+                raw[day * 24 + usize::from(policy.default_hour.min(23))] = 1.0;
+            }
+            return (raw, TimingSource::CampaignDefault);
+        }
+    };
+    // Smooth over neighbouring hours (1-2-1 kernel, wrapping around the week) so a single noisy cell
+    // doesn't win against a busy evening.
+    let mut smoothed = [0.0_f64; HOURS_PER_WEEK];
+    for (i, cell) in smoothed.iter_mut().enumerate() {
+        let prev = raw[(i + HOURS_PER_WEEK - 1) % HOURS_PER_WEEK];
+        let next = raw[(i + 1) % HOURS_PER_WEEK];
+        *cell = (prev + 2.0 * raw[i] + next) / 4.0;
+    }
+    (smoothed, source)
+}
+
+/// The starts of the next `horizon` local hours after `now`, as (UTC instant, local wall seconds),
+/// strictly increasing in UTC (a local hour skipped by a daylight-saving change is left out).
+fn candidate_hours(zone: &ZoneSchedule, now: u64, horizon: u16) -> Vec<(u64, i64)> {
+    let first_local = (zone.to_local(now).div_euclid(HOUR) + 1) * HOUR;
+    let mut out: Vec<(u64, i64)> = Vec::with_capacity(usize::from(horizon));
+    for i in 0..i64::from(horizon.clamp(1, 336)) {
+        let local = first_local + i * HOUR;
+        let utc = zone.to_utc(local);
+        let fresh = out.last().is_none_or(|last| utc > last.0);
+        if utc > now && fresh && zone.to_local(utc) == local {
+            out.push((utc, local));
+        }
+    }
+    out
+}
+
+/// Local hour of day (0..=23) of local wall seconds.
+fn hour_of_day(local: i64) -> u8 {
+    (local.rem_euclid(DAY) / HOUR) as u8
+}
+
+/// Hour of week (0 = Monday 00:00) of local wall seconds. 1970-01-01 was a Thursday.
+fn hour_of_week(local: i64) -> usize {
+    let day_of_week = (local.div_euclid(DAY) + 3).rem_euclid(7);
+    (day_of_week * 24) as usize + usize::from(hour_of_day(local))
+}
+
+/// Whether a UTC instant falls in quiet hours for the given zone (used by property tests and callers
+/// who want to check a schedule).
+pub fn is_quiet(zone: &ZoneSchedule, quiet: &QuietHours, utc: u64) -> bool {
+    quiet.contains(hour_of_day(zone.to_local(utc)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{ChannelActivity, ZoneChange};
+
+    // Monday 2026-11-23 09:15 UTC.
+    const MONDAY_0915: u64 = 1_795_425_300;
+
+    fn profile_peaking_at(hour_of_week: usize, zone: ZoneSchedule) -> Profile {
+        let mut p = Profile { zone, ..Profile::default() };
+        let mut levels = [0u8; HOURS_PER_WEEK];
+        levels[hour_of_week] = 3;
+        for (i, l) in levels.iter_mut().enumerate() {
+            if i % 24 == 12 {
+                *l = (*l).max(1);
+            }
+        }
+        p.behaviour.channel_activity.push(ChannelActivity {
+            channel: Channel::Email,
+            hours: ActivityHistogram::from_levels(&levels),
+        });
+        p
+    }
+
+    #[test]
+    fn the_reference_instant_is_a_monday() {
+        assert_eq!(hour_of_week(MONDAY_0915 as i64), 9);
+    }
+
+    #[test]
+    fn picks_the_peak_hour_in_local_time() {
+        // Peak Tuesday 19:00 local, customer at UTC+1.
+        let p = profile_peaking_at(24 + 19, ZoneSchedule { offset_minutes: 60, next_change: None });
+        let policy = TimingPolicy { min_history_mass: 1, ..TimingPolicy::default() };
+        let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
+        assert_eq!(t.outcome, TimingOutcome::BestHour);
+        assert_eq!(t.source, TimingSource::OwnChannelHistory);
+        assert_eq!(t.local_hour_of_week, Some(24 + 19));
+        // Tuesday 19:00 local = 18:00 UTC.
+        assert_eq!(t.at, Some(MONDAY_0915 - 9 * 3600 - 900 + 24 * 3600 + 18 * 3600));
+    }
+
+    #[test]
+    fn quiet_peak_is_deferred_to_the_end_of_the_quiet_window() {
+        // Peak Tuesday 03:00 local, quiet 21..8.
+        let p = profile_peaking_at(24 + 3, ZoneSchedule::default());
+        let policy = TimingPolicy { min_history_mass: 1, ..TimingPolicy::default() };
+        let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
+        assert_eq!(t.best_hour_of_week, Some(27));
+        assert_eq!(t.outcome, TimingOutcome::Deferred);
+        assert_eq!(t.local_hour_of_week, Some(24 + 8));
+
+        let nearest = TimingPolicy { quiet_hours_policy: QuietHoursPolicy::NearestEdge, ..policy.clone() };
+        let t = choose_time(&nearest, Some(&p), Channel::Email, false, MONDAY_0915);
+        assert_eq!(t.outcome, TimingOutcome::MovedToNearestEdge);
+        // Monday 20:00 is 7 hours before 03:00; Tuesday 08:00 is 5 hours after.
+        assert_eq!(t.local_hour_of_week, Some(24 + 8));
+
+        let drop = TimingPolicy { quiet_hours_policy: QuietHoursPolicy::Drop, ..policy };
+        let t = choose_time(&drop, Some(&p), Channel::Email, false, MONDAY_0915);
+        assert_eq!((t.outcome, t.at), (TimingOutcome::Dropped, None));
+    }
+
+    #[test]
+    fn schedules_across_a_daylight_saving_change() {
+        // Offset changes from +60 to +120 on Wednesday 00:00 UTC; peak Thursday 19:00 local.
+        let change = MONDAY_0915 - 9 * 3600 - 900 + 2 * 86_400;
+        let zone = ZoneSchedule { offset_minutes: 60, next_change: Some(ZoneChange { at: change, offset_minutes: 120 }) };
+        let p = profile_peaking_at(3 * 24 + 19, zone);
+        let policy = TimingPolicy { min_history_mass: 1, ..TimingPolicy::default() };
+        let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
+        assert_eq!(t.local_hour_of_week, Some(3 * 24 + 19));
+        // Thursday 19:00 at UTC+2 = 17:00 UTC.
+        assert_eq!(t.at, Some(MONDAY_0915 - 9 * 3600 - 900 + 3 * 86_400 + 17 * 3600));
+    }
+
+    #[test]
+    fn falls_back_to_prior_then_default() {
+        let prior: Vec<u8> = (0..HOURS_PER_WEEK).map(|h| if h == 24 + 14 { 3 } else { 0 }).collect();
+        let policy = TimingPolicy { population_prior: prior, ..TimingPolicy::default() };
+        let t = choose_time(&policy, None, Channel::Email, false, MONDAY_0915);
+        assert_eq!(t.source, TimingSource::PopulationPrior);
+        assert_eq!(t.local_hour_of_week, Some(24 + 14));
+
+        let t = choose_time(&TimingPolicy::default(), None, Channel::Email, false, MONDAY_0915);
+        assert_eq!(t.source, TimingSource::CampaignDefault);
+        assert_eq!(t.local_hour_of_week, Some(24 + 10));
+    }
+
+    #[test]
+    fn live_real_time_is_now() {
+        let t = choose_time(&TimingPolicy::default(), None, Channel::Web, true, MONDAY_0915);
+        assert_eq!((t.at, t.outcome), (Some(MONDAY_0915), TimingOutcome::Now));
+    }
+}

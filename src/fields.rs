@@ -1,0 +1,348 @@
+//! The fields rules can read: profile, live session and request context, resolved to slots at compile
+//! time and read once per decision.
+//!
+//! Paths are dotted, e.g. `profile.loyalty_tier`, `session.cart_value`, `context.hour`. The full list is in
+//! `docs/RULESET.md`.
+
+use crate::channel::Channel;
+use crate::context::DecisionContext;
+use crate::decide::{blended_affinity, top_category};
+use crate::profile::{Profile, Purpose};
+use crate::ruleset::AffinityPolicy;
+use crate::rules::{FieldCatalog, Value};
+use crate::session::Session;
+use bincode::{Decode, Encode};
+
+/// Longest category name a field path may carry.
+const MAX_CATEGORY_LEN: usize = 64;
+
+/// A readable field. Every variant maps to one dotted path.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub enum Field {
+    /// `profile.known`: whether a verified profile is present.
+    Known,
+    /// `profile.locale`.
+    Locale,
+    /// `profile.country`.
+    Country,
+    /// `profile.loyalty_tier`: `"none"`, `"bronze"`, `"silver"`, `"gold"`, `"platinum"`.
+    LoyaltyTier,
+    /// `profile.tier_rank`: 0 (none) ..= 4 (platinum).
+    TierRank,
+    /// `profile.lifecycle`: `"prospect"`, `"new"`, `"active"`, `"at_risk"`, `"lapsed"`, `"churned"`.
+    Lifecycle,
+    /// `profile.net_value_band`: 0..=10.
+    NetValueBand,
+    /// `profile.return_rate`: percent.
+    ReturnRate,
+    /// `profile.consent.<channel>`: `"granted"`, `"denied"`, `"unknown"`.
+    ChannelConsent(Channel),
+    /// `profile.purpose.<purpose>`: `"granted"`, `"denied"`, `"unknown"`.
+    PurposeConsent(Purpose),
+    /// `profile.preferred_channel`: a channel name or null.
+    PreferredChannel,
+    /// `profile.interests`: stated interests (array of category ids).
+    Interests,
+    /// `profile.affinity.<category>`: affinity now, 0..=100 (decayed, plus this session's views).
+    Affinity(String),
+    /// `profile.top_category`: the category with the highest affinity now, or null.
+    TopCategory,
+    /// `profile.price_band`: 0..=5.
+    PriceBand,
+    /// `profile.discount_sensitivity`: percent.
+    DiscountSensitivity,
+    /// `profile.rfm.recency`: 0..=5.
+    Recency,
+    /// `profile.rfm.frequency`: 0..=5.
+    Frequency,
+    /// `profile.rfm.monetary`: 0..=5.
+    Monetary,
+    /// `profile.engagement.<channel>.sent`.
+    EngagementSent(Channel),
+    /// `profile.engagement.<channel>.responded`.
+    EngagementResponded(Channel),
+    /// `profile.churn_risk`: percent.
+    ChurnRisk,
+    /// `profile.purchase_propensity`: percent.
+    PurchasePropensity,
+    /// `profile.service.open_complaint`.
+    OpenComplaint,
+    /// `profile.service.pending_refund`.
+    PendingRefund,
+    /// `profile.service.late_order`.
+    LateOrder,
+    /// `profile.service.active`: any service situation.
+    ServiceActive,
+    /// `session.live`.
+    SessionLive,
+    /// `session.device`: `"desktop"`, `"mobile"`, `"tablet"`, `"unknown"`.
+    Device,
+    /// `session.page_type`.
+    PageType,
+    /// `session.page_views`.
+    PageViews,
+    /// `session.categories`: categories viewed this session, most viewed first.
+    SessionCategories,
+    /// `session.views.<category>`: views of one category this session.
+    SessionViews(String),
+    /// `session.cart_value`.
+    CartValue,
+    /// `context.country`.
+    RequestCountry,
+    /// `context.consent_banner`: `"unanswered"`, `"accepted"`, `"rejected"`, `"partial"`.
+    ConsentBanner,
+    /// `context.now`: Unix seconds.
+    Now,
+    /// `context.hour`: the customer's local hour of day, 0..=23 (UTC without a profile).
+    LocalHour,
+    /// `context.weekday`: the customer's local day of week, 0 = Monday.
+    LocalWeekday,
+}
+
+/// Every field with a fixed path.
+static FIXED_PATHS: [(&str, Field); 33] = [
+    ("profile.known", Field::Known),
+    ("profile.locale", Field::Locale),
+    ("profile.country", Field::Country),
+    ("profile.loyalty_tier", Field::LoyaltyTier),
+    ("profile.tier_rank", Field::TierRank),
+    ("profile.lifecycle", Field::Lifecycle),
+    ("profile.net_value_band", Field::NetValueBand),
+    ("profile.return_rate", Field::ReturnRate),
+    ("profile.preferred_channel", Field::PreferredChannel),
+    ("profile.interests", Field::Interests),
+    ("profile.top_category", Field::TopCategory),
+    ("profile.price_band", Field::PriceBand),
+    ("profile.discount_sensitivity", Field::DiscountSensitivity),
+    ("profile.rfm.recency", Field::Recency),
+    ("profile.rfm.frequency", Field::Frequency),
+    ("profile.rfm.monetary", Field::Monetary),
+    ("profile.churn_risk", Field::ChurnRisk),
+    ("profile.purchase_propensity", Field::PurchasePropensity),
+    ("profile.service.open_complaint", Field::OpenComplaint),
+    ("profile.service.pending_refund", Field::PendingRefund),
+    ("profile.service.late_order", Field::LateOrder),
+    ("profile.service.active", Field::ServiceActive),
+    ("session.live", Field::SessionLive),
+    ("session.device", Field::Device),
+    ("session.page_type", Field::PageType),
+    ("session.page_views", Field::PageViews),
+    ("session.categories", Field::SessionCategories),
+    ("session.cart_value", Field::CartValue),
+    ("context.country", Field::RequestCountry),
+    ("context.consent_banner", Field::ConsentBanner),
+    ("context.now", Field::Now),
+    ("context.hour", Field::LocalHour),
+    ("context.weekday", Field::LocalWeekday),
+];
+
+impl Field {
+    /// Resolves a dotted path to a field, or `None` when no such field exists.
+    pub fn parse(path: &str) -> Option<Field> {
+        match FIXED_PATHS.iter().find(|(p, _)| *p == path) {
+            Some((_, field)) => Some(field.clone()),
+            None => Field::parse_keyed(path),
+        }
+    }
+
+    /// The dotted path of this field (the inverse of [`Field::parse`]).
+    pub fn path(&self) -> String {
+        match self {
+            Field::ChannelConsent(c) => format!("profile.consent.{}", c.name()),
+            Field::PurposeConsent(p) => format!("profile.purpose.{}", p.name()),
+            Field::Affinity(category) => format!("profile.affinity.{category}"),
+            Field::SessionViews(category) => format!("session.views.{category}"),
+            Field::EngagementSent(c) => format!("profile.engagement.{}.sent", c.name()),
+            Field::EngagementResponded(c) => format!("profile.engagement.{}.responded", c.name()),
+            fixed => FIXED_PATHS
+                .iter()
+                .find(|(_, f)| f == fixed)
+                .map_or_else(String::new, |(p, _)| (*p).to_owned()),
+        }
+    }
+
+    fn parse_keyed(path: &str) -> Option<Field> {
+        let category = |name: &str| {
+            (!name.is_empty() && name.len() <= MAX_CATEGORY_LEN && !name.contains('.')).then(|| name.to_owned())
+        };
+        if let Some(rest) = path.strip_prefix("profile.consent.") {
+            return Channel::from_name(rest).map(Field::ChannelConsent);
+        }
+        if let Some(rest) = path.strip_prefix("profile.purpose.") {
+            return Purpose::ALL.into_iter().find(|p| p.name() == rest).map(Field::PurposeConsent);
+        }
+        if let Some(rest) = path.strip_prefix("profile.affinity.") {
+            return category(rest).map(Field::Affinity);
+        }
+        if let Some(rest) = path.strip_prefix("session.views.") {
+            return category(rest).map(Field::SessionViews);
+        }
+        if let Some(rest) = path.strip_prefix("profile.engagement.") {
+            let (channel, count) = rest.split_once('.')?;
+            let channel = Channel::from_name(channel)?;
+            return match count {
+                "sent" => Some(Field::EngagementSent(channel)),
+                "responded" => Some(Field::EngagementResponded(channel)),
+                _ => None,
+            };
+        }
+        None
+    }
+}
+
+/// Assigns slots to fields while rules compile; the result is stored in the ruleset.
+#[derive(Debug, Default)]
+pub struct FieldTable {
+    fields: Vec<Field>,
+}
+
+impl FieldTable {
+    /// The fields in slot order.
+    pub fn into_fields(self) -> Vec<Field> {
+        self.fields
+    }
+}
+
+impl FieldCatalog for FieldTable {
+    fn resolve(&mut self, path: &str) -> Result<u16, String> {
+        let field = Field::parse(path).ok_or_else(|| format!("unknown field `{path}`"))?;
+        if let Some(index) = self.fields.iter().position(|f| *f == field) {
+            return Ok(index as u16);
+        }
+        let index = u16::try_from(self.fields.len()).map_err(|_| "too many distinct fields".to_owned())?;
+        self.fields.push(field);
+        Ok(index)
+    }
+}
+
+/// What a decision reads fields from.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionInput<'a> {
+    /// The verified profile, if any.
+    pub profile: Option<&'a Profile>,
+    /// The live session.
+    pub session: &'a Session,
+    /// The request context.
+    pub context: &'a DecisionContext,
+    /// Affinity policy of the ruleset.
+    pub affinity: &'a AffinityPolicy,
+}
+
+impl DecisionInput<'_> {
+    /// Reads every field into its slot.
+    pub fn bind(&self, fields: &[Field]) -> Vec<Value> {
+        fields.iter().map(|f| self.read(f)).collect()
+    }
+
+    /// Reads one field. Profile fields read as null without a profile (except `profile.known`).
+    pub fn read(&self, field: &Field) -> Value {
+        use Field::*;
+        let session = self.session;
+        let context = self.context;
+        match field {
+            Known => return Value::Bool(self.profile.is_some()),
+            SessionLive => return Value::Bool(session.live),
+            Device => return text(session.device.name()),
+            PageType => return text(&session.page_type),
+            PageViews => return number(session.page_views),
+            SessionCategories => return list(session.categories.iter().map(|c| c.category.as_str())),
+            SessionViews(category) => return number(session.views_of(category)),
+            CartValue => return Value::Number(session.cart_value),
+            RequestCountry => return context.country.as_deref().map_or(Value::Null, text),
+            ConsentBanner => return text(context.consent_banner.name()),
+            Now => return Value::Number(context.now as f64),
+            LocalHour | LocalWeekday => {
+                let local = self.profile.map_or(context.now as i64, |p| p.zone.to_local(context.now));
+                let days = local.div_euclid(86_400);
+                return if *field == LocalHour {
+                    number((local.rem_euclid(86_400) / 3600) as u32)
+                } else {
+                    number((days + 3).rem_euclid(7) as u32)
+                };
+            }
+            Affinity(category) => {
+                return Value::Number(blended_affinity(
+                    self.profile,
+                    session,
+                    self.affinity,
+                    context.now,
+                    category,
+                ))
+            }
+            TopCategory => {
+                return top_category(self.profile, session, self.affinity, context.now).map_or(Value::Null, text)
+            }
+            _ => {}
+        }
+        let Some(p) = self.profile else { return Value::Null };
+        let b = &p.behaviour;
+        match field {
+            Locale => text(&p.locale),
+            Country => text(&p.country),
+            LoyaltyTier => text(p.loyalty_tier.name()),
+            TierRank => number(p.loyalty_tier as u32),
+            Lifecycle => text(p.lifecycle.name()),
+            NetValueBand => number(p.net_value_band),
+            ReturnRate => number(p.return_rate),
+            ChannelConsent(channel) => text(p.consent.channel(*channel).name()),
+            PurposeConsent(purpose) => text(p.consent.purpose(*purpose).name()),
+            PreferredChannel => p.preferences.preferred_channel.map_or(Value::Null, |c| text(c.name())),
+            Interests => list(p.preferences.interests.iter().map(String::as_str)),
+            PriceBand => number(b.price_band),
+            DiscountSensitivity => number(b.discount_sensitivity),
+            Recency => number(b.rfm.recency),
+            Frequency => number(b.rfm.frequency),
+            Monetary => number(b.rfm.monetary),
+            EngagementSent(channel) => number(b.engagement.get(*channel).sent),
+            EngagementResponded(channel) => number(b.engagement.get(*channel).responded),
+            ChurnRisk => number(p.predictions.churn_risk),
+            PurchasePropensity => number(p.predictions.purchase_propensity),
+            OpenComplaint => Value::Bool(p.service.open_complaint),
+            PendingRefund => Value::Bool(p.service.pending_refund),
+            LateOrder => Value::Bool(p.service.late_order),
+            ServiceActive => Value::Bool(p.service.active()),
+            _ => Value::Null,
+        }
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::from(s)
+}
+
+fn number(n: impl Into<u32>) -> Value {
+    Value::Number(f64::from(n.into()))
+}
+
+fn list<'s>(items: impl Iterator<Item = &'s str>) -> Value {
+    Value::Array(items.map(Value::from).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_parses_back_to_its_field() {
+        let keyed = [
+            "profile.consent.sms",
+            "profile.purpose.ad_targeting",
+            "profile.affinity.running",
+            "session.views.tents",
+            "profile.engagement.push.sent",
+            "profile.engagement.email.responded",
+        ];
+        let paths = FIXED_PATHS.iter().map(|(p, _)| *p).chain(keyed);
+        for path in paths {
+            let field = Field::parse(path).unwrap_or_else(|| panic!("{path} does not parse"));
+            assert_eq!(field.path(), path);
+        }
+    }
+
+    #[test]
+    fn unknown_paths_are_refused() {
+        for path in ["profile.email", "profile.consent.fax", "profile.affinity.", "profile.affinity.a.b", ""] {
+            assert_eq!(Field::parse(path), None, "{path}");
+        }
+    }
+}

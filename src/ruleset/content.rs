@@ -1,0 +1,113 @@
+//! Web content slots, their variants, and the catalogue context that gates them.
+
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+
+/// One piece of content that can fill a slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+pub struct Variant {
+    /// Stable id, reported in decisions and feedback.
+    pub id: String,
+    /// The content itself (HTML or text, as the site renders it).
+    #[serde(default)]
+    pub content: String,
+    /// Shown only when this segment matched.
+    #[serde(default)]
+    pub segment: Option<String>,
+    /// Shown only when this is the customer's top category (stored affinity blended with the session).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The catalogue item it promotes: the variant is skipped when the item can't be sold.
+    #[serde(default)]
+    pub item: Option<String>,
+}
+
+/// A named place on the page that gets one variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+pub struct Slot {
+    /// Slot name, as in the page's slot attribute.
+    pub name: String,
+    /// Candidate variants, in authoring order.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    /// Shown when no variant qualifies (or the profile is missing). It must not need a segment.
+    pub default: Variant,
+}
+
+/// Margin class of an item: prefer what earns something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, Encode, Decode)]
+#[serde(rename_all = "snake_case")]
+pub enum Margin {
+    /// Low or negative margin.
+    Low,
+    /// Ordinary margin.
+    #[default]
+    Medium,
+    /// High margin.
+    High,
+}
+
+/// Business context for one item (from the catalogue/ERP, not per customer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+pub struct CatalogueItem {
+    /// Item id.
+    pub id: String,
+    /// Category id.
+    #[serde(default)]
+    pub category: String,
+    /// Units in stock.
+    #[serde(default)]
+    pub stock: u32,
+    /// Days to deliver.
+    #[serde(default)]
+    pub delivery_days: u8,
+    /// Margin class.
+    #[serde(default)]
+    pub margin: Margin,
+}
+
+/// The catalogue context a ruleset carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+pub struct Catalogue {
+    /// Items that variants may promote.
+    #[serde(default)]
+    pub items: Vec<CatalogueItem>,
+    /// Items that take longer than this to deliver are not promoted.
+    #[serde(default = "default_max_delivery")]
+    pub max_delivery_days: u8,
+}
+
+fn default_max_delivery() -> u8 {
+    7
+}
+
+/// Why an item can't be promoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemBlock {
+    /// Not in the catalogue.
+    UnknownItem,
+    /// No stock.
+    OutOfStock,
+    /// Delivery takes too long.
+    SlowDelivery,
+}
+
+impl Catalogue {
+    /// Looks an item up by id.
+    pub fn item(&self, id: &str) -> Option<&CatalogueItem> {
+        self.items.iter().find(|i| i.id == id)
+    }
+
+    /// Whether an item may be promoted now, and why not.
+    pub fn sellable(&self, id: &str) -> Result<&CatalogueItem, ItemBlock> {
+        let item = self.item(id).ok_or(ItemBlock::UnknownItem)?;
+        if item.stock == 0 {
+            Err(ItemBlock::OutOfStock)
+        } else if item.delivery_days > self.max_delivery_days {
+            Err(ItemBlock::SlowDelivery)
+        } else {
+            Ok(item)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Command-line arguments of `persona` and the dispatch to each command.
+
+use crate::commands;
+use crate::error::CliError;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// persona: keys, snapshots, rules and decisions for persona-edge.
+#[derive(Debug, Parser)]
+#[command(name = "persona", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate an Ed25519 signing key: DIR/<kid>.secret (keep it secret) and DIR/keyring.json (public).
+    Keygen {
+        /// Directory for the key files.
+        #[arg(long, default_value = "keys")]
+        out: PathBuf,
+    },
+    /// Compile an authoring ruleset (JSON) and sign it into a ruleset snapshot.
+    Compile {
+        /// The authoring ruleset JSON.
+        ruleset: PathBuf,
+        /// Where to write the snapshot (binary).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        signing: SigningArgs,
+    },
+    /// Sign a profile (JSON) into a profile snapshot.
+    Sign {
+        /// The profile JSON.
+        profile: PathBuf,
+        /// Where to write the snapshot (binary).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also print the snapshot as base64url (e.g. for a cookie).
+        #[arg(long)]
+        base64: bool,
+        #[command(flatten)]
+        signing: SigningArgs,
+    },
+    /// Show any snapshot as JSON; with keys, also whether it verifies.
+    Inspect {
+        /// The snapshot file.
+        snapshot: PathBuf,
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+    /// Decide for one customer: ruleset snapshot + profile snapshot + session/context JSON -> decision JSON.
+    Decide(DecideArgs),
+    /// Evaluate one JSON Logic rule against one JSON document (or a batch, one per line).
+    Eval {
+        /// The rule (JSON text or a file path).
+        rule: Option<String>,
+        /// The data (JSON text or a file path); defaults to null.
+        data: Option<String>,
+        /// NDJSON file of `{"rule": ..., "data": ...}` lines (`-` for stdin); prints one result per line.
+        #[arg(long, conflicts_with_all = ["rule", "data"])]
+        batch: Option<PathBuf>,
+    },
+}
+
+/// Options shared by the signing commands.
+#[derive(Debug, Args)]
+pub struct SigningArgs {
+    /// The secret key file (from `persona keygen`).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The site or tenant the snapshot is for.
+    #[arg(long)]
+    pub audience: String,
+    /// Sequence number; must grow with every snapshot of the same subject or ruleset.
+    #[arg(long)]
+    pub seq: u64,
+    /// Lifetime, e.g. 3600, 30m, 24h, 7d.
+    #[arg(long, default_value = "24h")]
+    pub expires_in: String,
+    /// Issue time in Unix seconds (default: now).
+    #[arg(long)]
+    pub issued_at: Option<u64>,
+}
+
+/// Options for verifying snapshots.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Keyring JSON file (from `persona keygen`).
+    #[arg(long)]
+    pub keyring: Option<PathBuf>,
+    /// A trusted public key (hex or base64url); repeatable.
+    #[arg(long = "public-key")]
+    pub public_keys: Vec<String>,
+    /// The audience the snapshot must be for (default: the snapshot's own, i.e. not checked).
+    #[arg(long)]
+    pub audience: Option<String>,
+    /// The subject a profile snapshot must be about.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Refuse sequence numbers below this (rollback protection).
+    #[arg(long)]
+    pub min_seq: Option<u64>,
+    /// Verify as of this time, Unix seconds (default: now).
+    #[arg(long)]
+    pub now: Option<u64>,
+}
+
+/// Options of `persona decide`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The ruleset snapshot.
+    #[arg(long)]
+    pub ruleset: PathBuf,
+    /// The profile snapshot (leave out for a visitor without a profile).
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// The live session (JSON text or file).
+    #[arg(long)]
+    pub session: Option<String>,
+    /// The request context (JSON text or file); its `now` defaults to the current time.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// When the profile is refused, decide without it (non-personalized) instead of failing.
+    #[arg(long)]
+    pub fallback: bool,
+    /// Print a short human-readable summary instead of JSON.
+    #[arg(long)]
+    pub summary: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Keygen { out } => commands::keygen(&out),
+        Command::Compile { ruleset, out, signing } => commands::compile(&ruleset, &out, &signing),
+        Command::Sign { profile, out, base64, signing } => commands::sign(&profile, &out, base64, &signing),
+        Command::Inspect { snapshot, verify } => commands::inspect(&snapshot, &verify),
+        Command::Decide(args) => commands::decide(&args),
+        Command::Eval { rule, data, batch } => match batch {
+            Some(path) => commands::eval_batch(&path),
+            None => commands::eval(rule.as_deref(), data.as_deref()),
+        },
+    }
+}

@@ -1,0 +1,88 @@
+//! Reading and writing the command line's files.
+
+use crate::error::CliError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::Path;
+
+/// Reads a JSON file into a typed value; errors name the file, line and column.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CliError> {
+    let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
+    parse_json(&path.display().to_string(), &text)
+}
+
+/// Parses JSON text into a typed value; `what` names the source in errors.
+pub fn parse_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, CliError> {
+    serde_json::from_str(text).map_err(|e| CliError::Json { what: what.to_owned(), message: e.to_string() })
+}
+
+/// Reads a JSON argument that is either inline JSON (starting with `{` or `[`) or a file path.
+pub fn json_arg<T: DeserializeOwned>(arg: &str) -> Result<T, CliError> {
+    let trimmed = arg.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        parse_json("argument", arg)
+    } else {
+        read_json(Path::new(arg))
+    }
+}
+
+/// Writes a value as pretty JSON.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| CliError::Json {
+        what: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(CliError::io(path))
+}
+
+/// Reads a binary file.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(CliError::io(path))
+}
+
+/// Writes a binary file.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes).map_err(CliError::io(path))
+}
+
+/// Parses a duration like `90s`, `30m`, `24h`, `7d` (or plain seconds) into seconds.
+pub fn parse_duration(text: &str) -> Result<u64, CliError> {
+    let bad = || CliError::Usage(format!("`{text}` is not a duration (e.g. 3600, 30m, 24h, 7d)"));
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: u64 = digits.parse().map_err(|_| bad())?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    value.checked_mul(scale).ok_or_else(bad)
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap(), 90);
+        assert_eq!(parse_duration("30m").unwrap(), 1800);
+        assert_eq!(parse_duration("24h").unwrap(), 86_400);
+        assert_eq!(parse_duration("7d").unwrap(), 604_800);
+        assert!(parse_duration("7w").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
+}

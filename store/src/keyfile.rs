@@ -1,0 +1,139 @@
+//! Key files: a secret signing key per file, and the public keyring as JSON.
+//!
+//! - `<dir>/<key-id>.secret`: the 32-byte Ed25519 seed, hex, one line, file mode 0600. Never commit it.
+//! - `<dir>/keyring.json`: `{"keys": [{"kid": "...", "public_key": "<hex>", "status": "active"}]}`, the
+//!   public keys edges trust (safe to publish).
+
+use crate::error::CliError;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use persona_edge::snapshot::{parse_public_key, public_key_to_hex, KeyId, Keyring};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Status of a key in the keyring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// Signs new snapshots.
+    Active,
+    /// No longer signs, still verifies snapshots it signed until they expire.
+    Verifying,
+    /// Retired: not trusted any more.
+    Retired,
+}
+
+/// One public key in the keyring file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEntry {
+    /// Key id (hex fingerprint).
+    pub kid: String,
+    /// Public key, hex.
+    pub public_key: String,
+    /// Status.
+    pub status: KeyStatus,
+}
+
+/// The keyring file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct KeyringFile {
+    /// Keys, newest last.
+    pub keys: Vec<KeyEntry>,
+}
+
+impl KeyringFile {
+    /// Reads a keyring file.
+    pub fn read(path: &Path) -> Result<KeyringFile, CliError> {
+        crate::io::read_json(path)
+    }
+
+    /// The trusted keys (active and verifying) as a verification keyring.
+    pub fn trusted(&self) -> Result<Keyring, CliError> {
+        let mut ring = Keyring::new();
+        for entry in self.keys.iter().filter(|k| k.status != KeyStatus::Retired) {
+            let key = parse_public_key(&entry.public_key)?;
+            ring.add(key);
+        }
+        Ok(ring)
+    }
+}
+
+/// Generates a key pair in `dir`: writes the secret file and appends the public key to `keyring.json`
+/// as the active key (earlier active keys become `verifying`). Returns the key id and the secret's path.
+pub fn generate(dir: &Path) -> Result<(KeyId, PathBuf), CliError> {
+    std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| CliError::Key(format!("no randomness available: {e}")))?;
+    let signing = SigningKey::from_bytes(&seed);
+    let kid = KeyId::of(&signing.verifying_key());
+    let secret_path = dir.join(format!("{}.secret", kid.to_hex()));
+    write_secret(&secret_path, &hex(&seed))?;
+
+    let ring_path = dir.join("keyring.json");
+    let mut ring = if ring_path.exists() { KeyringFile::read(&ring_path)? } else { KeyringFile::default() };
+    for entry in &mut ring.keys {
+        if entry.status == KeyStatus::Active {
+            entry.status = KeyStatus::Verifying;
+        }
+    }
+    ring.keys.push(KeyEntry {
+        kid: kid.to_hex(),
+        public_key: public_key_to_hex(&signing.verifying_key()),
+        status: KeyStatus::Active,
+    });
+    crate::io::write_json(&ring_path, &ring)?;
+    Ok((kid, secret_path))
+}
+
+/// Reads a secret key file.
+pub fn read_secret(path: &Path) -> Result<SigningKey, CliError> {
+    let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
+    let bytes = unhex(text.trim())
+        .filter(|b| b.len() == 32)
+        .ok_or_else(|| CliError::Key(format!("{}: not a 32-byte hex secret key", path.display())))?;
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(&bytes);
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Builds a keyring from `--keyring FILE` and/or `--key PUBLIC` arguments.
+pub fn keyring_from_args(keyring: Option<&Path>, keys: &[String]) -> Result<Option<Keyring>, CliError> {
+    if keyring.is_none() && keys.is_empty() {
+        return Ok(None);
+    }
+    let mut ring = match keyring {
+        Some(path) => KeyringFile::read(path)?.trusted()?,
+        None => Keyring::new(),
+    };
+    for key in keys {
+        let key: VerifyingKey = parse_public_key(key)?;
+        ring.add(key);
+    }
+    Ok(Some(ring))
+}
+
+fn write_secret(path: &Path, text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(CliError::io(path))?;
+    writeln!(file, "{text}").map_err(CliError::io(path))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .collect()
+}
