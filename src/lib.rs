@@ -4,3 +4,5 @@
 //! the time to reach that customer, without calling home. This crate is plain Rust: it builds and tests
 //! natively and for `wasm32-unknown-unknown`; the JavaScript binding lives in one module compiled only for wasm.
 #![deny(missing_docs)]
+
+pub mod rules;
