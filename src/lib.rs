@@ -6,6 +6,12 @@
 #![deny(missing_docs)]
 
 pub mod channel;
+pub mod codec;
 pub mod context;
+pub mod decide;
+pub mod fields;
 pub mod profile;
+pub mod rules;
+pub mod ruleset;
 pub mod session;
+pub mod snapshot;

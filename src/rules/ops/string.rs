@@ -1,0 +1,44 @@
+//! `substr` and `in`.
+
+use super::compare::strict_eq;
+use crate::rules::value::Value;
+
+/// An integral number usable as a `substr` position (others are ignored, as in datalogic-rs).
+pub(crate) fn int_arg(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e18 => Some(*n as i64),
+        _ => None,
+    }
+}
+
+/// `substr(text, start, len)` in characters: a negative `start` counts from the end, a negative
+/// `len` stops that many characters before the end, a missing `len` takes the rest.
+pub(crate) fn substr(text: &str, start: Option<i64>, len: Option<i64>) -> String {
+    let total = text.chars().count() as i64;
+    let from = match start.unwrap_or(0) {
+        s if s < 0 => (total + s).max(0),
+        s => s.min(total),
+    };
+    let to = match len {
+        None => total,
+        Some(l) if l >= 0 => from.saturating_add(l).min(total),
+        Some(l) => total + l.max(-total),
+    };
+    if to <= from {
+        return String::new();
+    }
+    text.chars()
+        .skip(from as usize)
+        .take((to - from) as usize)
+        .collect()
+}
+
+/// `in`: substring test when the haystack is a string (the needle must be a string too), strict
+/// membership when it is an array, `false` otherwise.
+pub(crate) fn contains(needle: &Value, haystack: &Value) -> bool {
+    match (haystack, needle) {
+        (Value::String(h), Value::String(n)) => h.contains(&**n),
+        (Value::Array(items), _) => items.iter().any(|x| strict_eq(x, needle)),
+        _ => false,
+    }
+}
