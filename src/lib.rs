@@ -6,6 +6,8 @@
 #![deny(missing_docs)]
 
 pub mod channel;
+pub mod codec;
 pub mod context;
 pub mod profile;
 pub mod session;
+pub mod snapshot;
