@@ -130,25 +130,21 @@ impl SnapshotHeader {
             .saturating_add(self.subject.len())
     }
 
-    /// Checks every header rule that does not depend on the signature.
-    fn check(&self) -> Result<(), FieldProblem> {
+    /// Checks the header rules that hold whatever the kind: version, audience form, subject form (empty
+    /// or a valid subject), a validity window that fits in 32 bits and does not end before it starts.
+    /// They are checked when parsing, before the signature.
+    fn check_fields(&self) -> Result<(), FieldProblem> {
         if self.version != FORMAT_VERSION {
             return Err(("version", "only format version 1 exists"));
         }
         if !is_valid_audience(&self.audience) {
             return Err(("audience", "must be 1..=64 characters from [A-Za-z0-9._:-]"));
         }
-        match self.kind {
-            SnapshotKind::Profile if !is_valid_subject(&self.subject) => {
-                return Err((
-                    "subject",
-                    "a profile subject must be 1..=64 characters from [A-Za-z0-9_-]",
-                ))
-            }
-            SnapshotKind::Ruleset if !self.subject.is_empty() => {
-                return Err(("subject", "a ruleset snapshot has no subject"))
-            }
-            _ => {}
+        if !self.subject.is_empty() && !is_valid_subject(&self.subject) {
+            return Err((
+                "subject",
+                "must be empty or 1..=64 characters from [A-Za-z0-9_-]",
+            ));
         }
         if self.issued_at > u64::from(u32::MAX) {
             return Err(("issued_at", "must fit in 32 bits (before 2106-02-07)"));
@@ -162,9 +158,31 @@ impl SnapshotHeader {
         Ok(())
     }
 
+    /// Checks the rule that depends on the kind: a profile snapshot has a subject, a ruleset snapshot has
+    /// none. The verifier checks it only after the signature, so that relabelling the kind byte of a
+    /// snapshot is always reported as tampering.
+    fn check_kind_rules(&self) -> Result<(), FieldProblem> {
+        match self.kind {
+            SnapshotKind::Profile if self.subject.is_empty() => {
+                Err(("subject", "a profile snapshot needs a subject"))
+            }
+            SnapshotKind::Ruleset if !self.subject.is_empty() => {
+                Err(("subject", "a ruleset snapshot has no subject"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The kind rule, as the verifier reports it (after the signature).
+    pub(crate) fn check_signed_kind_rules(&self) -> Result<(), SnapshotError> {
+        self.check_kind_rules()
+            .map_err(|(_, reason)| SnapshotError::MalformedHeader { reason })
+    }
+
     /// Appends the header bytes for a payload of `payload_len` bytes to `out`.
     pub(crate) fn write(&self, payload_len: usize, out: &mut Vec<u8>) -> Result<(), SnapshotError> {
-        self.check()
+        self.check_fields()
+            .and_then(|()| self.check_kind_rules())
             .map_err(|(field, reason)| SnapshotError::InvalidInput { field, reason })?;
         let invalid = |field, reason| SnapshotError::InvalidInput { field, reason };
         let issued =
@@ -259,8 +277,8 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Splits a snapshot into header, payload and signature, checking the layout and the header rules but
-/// NOT the signature. Checks, in order: magic, version, then the rest of the layout.
+/// Splits a snapshot into header, payload and signature, checking the layout and the kind-independent
+/// header rules but NOT the signature. Checks, in order: magic, version, then the rest of the layout.
 pub(crate) fn parse(bytes: &[u8]) -> Result<RawSnapshot<'_>, SnapshotError> {
     let mut cursor = Cursor { bytes, pos: 0 };
     if cursor.array::<4>()? != MAGIC {
@@ -320,7 +338,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<RawSnapshot<'_>, SnapshotError> {
         subject: cursor.ascii(subject_len)?,
     };
     header
-        .check()
+        .check_fields()
         .map_err(|(_, reason)| SnapshotError::MalformedHeader { reason })?;
     let payload = cursor.take(payload_len)?;
     let signed = bytes.get(..cursor.pos).ok_or(SnapshotError::Truncated {

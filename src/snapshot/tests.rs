@@ -535,3 +535,46 @@ fn options_deserialize_with_defaults() {
         16 << 10
     );
 }
+
+/// Signs hand-made header bytes, as a faulty signer in another language might.
+fn sign_raw(header_bytes: &[u8], kind: SnapshotKind, payload: &[u8], key: &SigningKey) -> Vec<u8> {
+    use ed25519_dalek::Signer;
+    let mut out = header_bytes.to_vec();
+    out.extend_from_slice(payload);
+    let signature = key.sign(&signing_message(kind, &out));
+    out.extend_from_slice(&signature.to_bytes());
+    out
+}
+
+#[test]
+fn error_malformed_header_kind_rule_is_checked_after_the_signature() {
+    // A profile snapshot without a subject, correctly signed: the header parses (the subject may be empty
+    // for some kinds), the signature verifies, then the kind rule refuses it.
+    let payload = codec::encode(&Profile::default());
+    let ruleset_header = SnapshotHeader {
+        kind: SnapshotKind::Ruleset,
+        subject: String::new(),
+        key_id: KeyId::of(&key(1).verifying_key()),
+        audience: AUDIENCE.into(),
+        issued_at: NOW,
+        expires_at: NOW,
+        ..header()
+    };
+    let mut bytes = Vec::new();
+    ruleset_header.write(payload.len(), &mut bytes).unwrap();
+    bytes[5] = SnapshotKind::Profile.to_byte();
+    let signed = sign_raw(&bytes, SnapshotKind::Profile, &payload, &key(1));
+    assert_eq!(inspect(&signed).unwrap().0.kind, SnapshotKind::Profile);
+    assert_eq!(
+        verify_profile(&signed, &ring(), &opts()).unwrap_err(),
+        SnapshotError::MalformedHeader {
+            reason: "a profile snapshot needs a subject"
+        }
+    );
+    // Signed by another key (the header still names the trusted one), the signature fails first.
+    let foreign = sign_raw(&bytes, SnapshotKind::Profile, &payload, &key(2));
+    assert_eq!(
+        verify_profile(&foreign, &ring(), &opts()).unwrap_err(),
+        SnapshotError::Tampered
+    );
+}

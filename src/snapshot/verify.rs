@@ -134,6 +134,8 @@ fn check<'a>(
         &Signature::from_bytes(&raw.signature),
     )?;
     let header = raw.header;
+    // A signed header that breaks the kind rule was made by a faulty signer.
+    header.check_signed_kind_rules()?;
     let now = opts.now;
     let skew = opts.clock_skew_secs;
     // 4. Validity window, with the skew allowance on both ends.
@@ -199,7 +201,7 @@ fn decode_payload<T: bincode::Decode<()>>(
 /// Checks, in this order, stopping at the first failure: size cap ([`SnapshotError::Oversized`]), header
 /// layout ([`SnapshotError::Truncated`], [`SnapshotError::BadMagic`], [`SnapshotError::UnsupportedVersion`],
 /// [`SnapshotError::MalformedHeader`]), signature against the keyring ([`SnapshotError::UnknownKey`],
-/// [`SnapshotError::Tampered`]), validity window ([`SnapshotError::Expired`],
+/// [`SnapshotError::Tampered`]; then the kind's subject rule, [`SnapshotError::MalformedHeader`]), validity window ([`SnapshotError::Expired`],
 /// [`SnapshotError::NotYetValid`]), audience, subject, kind, rollback; only then is the payload decoded
 /// ([`SnapshotError::MalformedPayload`]), within a bounded budget and with no trailing bytes allowed.
 pub fn verify<T: bincode::Decode<()>>(
