@@ -8,8 +8,8 @@ use crate::channel::Channel;
 use crate::context::DecisionContext;
 use crate::decide::{blended_affinity, top_category};
 use crate::profile::{Profile, Purpose};
-use crate::ruleset::AffinityPolicy;
 use crate::rules::{FieldCatalog, Value};
+use crate::ruleset::AffinityPolicy;
 use crate::session::Session;
 use bincode::{Decode, Encode};
 
@@ -163,13 +163,17 @@ impl Field {
 
     fn parse_keyed(path: &str) -> Option<Field> {
         let category = |name: &str| {
-            (!name.is_empty() && name.len() <= MAX_CATEGORY_LEN && !name.contains('.')).then(|| name.to_owned())
+            (!name.is_empty() && name.len() <= MAX_CATEGORY_LEN && !name.contains('.'))
+                .then(|| name.to_owned())
         };
         if let Some(rest) = path.strip_prefix("profile.consent.") {
             return Channel::from_name(rest).map(Field::ChannelConsent);
         }
         if let Some(rest) = path.strip_prefix("profile.purpose.") {
-            return Purpose::ALL.into_iter().find(|p| p.name() == rest).map(Field::PurposeConsent);
+            return Purpose::ALL
+                .into_iter()
+                .find(|p| p.name() == rest)
+                .map(Field::PurposeConsent);
         }
         if let Some(rest) = path.strip_prefix("profile.affinity.") {
             return category(rest).map(Field::Affinity);
@@ -209,7 +213,8 @@ impl FieldCatalog for FieldTable {
         if let Some(index) = self.fields.iter().position(|f| *f == field) {
             return Ok(index as u16);
         }
-        let index = u16::try_from(self.fields.len()).map_err(|_| "too many distinct fields".to_owned())?;
+        let index =
+            u16::try_from(self.fields.len()).map_err(|_| "too many distinct fields".to_owned())?;
         self.fields.push(field);
         Ok(index)
     }
@@ -245,14 +250,18 @@ impl DecisionInput<'_> {
             Device => return text(session.device.name()),
             PageType => return text(&session.page_type),
             PageViews => return number(session.page_views),
-            SessionCategories => return list(session.categories.iter().map(|c| c.category.as_str())),
+            SessionCategories => {
+                return list(session.categories.iter().map(|c| c.category.as_str()))
+            }
             SessionViews(category) => return number(session.views_of(category)),
             CartValue => return Value::Number(session.cart_value),
             RequestCountry => return context.country.as_deref().map_or(Value::Null, text),
             ConsentBanner => return text(context.consent_banner.name()),
             Now => return Value::Number(context.now as f64),
             LocalHour | LocalWeekday => {
-                let local = self.profile.map_or(context.now as i64, |p| p.zone.to_local(context.now));
+                let local = self
+                    .profile
+                    .map_or(context.now as i64, |p| p.zone.to_local(context.now));
                 let days = local.div_euclid(86_400);
                 return if *field == LocalHour {
                     number((local.rem_euclid(86_400) / 3600) as u32)
@@ -270,11 +279,14 @@ impl DecisionInput<'_> {
                 ))
             }
             TopCategory => {
-                return top_category(self.profile, session, self.affinity, context.now).map_or(Value::Null, text)
+                return top_category(self.profile, session, self.affinity, context.now)
+                    .map_or(Value::Null, text)
             }
             _ => {}
         }
-        let Some(p) = self.profile else { return Value::Null };
+        let Some(p) = self.profile else {
+            return Value::Null;
+        };
         let b = &p.behaviour;
         match field {
             Locale => text(&p.locale),
@@ -286,7 +298,10 @@ impl DecisionInput<'_> {
             ReturnRate => number(p.return_rate),
             ChannelConsent(channel) => text(p.consent.channel(*channel).name()),
             PurposeConsent(purpose) => text(p.consent.purpose(*purpose).name()),
-            PreferredChannel => p.preferences.preferred_channel.map_or(Value::Null, |c| text(c.name())),
+            PreferredChannel => p
+                .preferences
+                .preferred_channel
+                .map_or(Value::Null, |c| text(c.name())),
             Interests => list(p.preferences.interests.iter().map(String::as_str)),
             PriceBand => number(b.price_band),
             DiscountSensitivity => number(b.discount_sensitivity),
@@ -341,7 +356,13 @@ mod tests {
 
     #[test]
     fn unknown_paths_are_refused() {
-        for path in ["profile.email", "profile.consent.fax", "profile.affinity.", "profile.affinity.a.b", ""] {
+        for path in [
+            "profile.email",
+            "profile.consent.fax",
+            "profile.affinity.",
+            "profile.affinity.a.b",
+            "",
+        ] {
             assert_eq!(Field::parse(path), None, "{path}");
         }
     }

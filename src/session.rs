@@ -139,7 +139,7 @@ impl Session {
                 views: 1,
             });
         }
-        self.categories.sort_by(|a, b| b.views.cmp(&a.views));
+        self.categories.sort_by_key(|c| std::cmp::Reverse(c.views));
     }
 }
 

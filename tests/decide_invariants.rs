@@ -16,7 +16,11 @@ fn arb_ruleset() -> impl Strategy<Value = Ruleset> {
     (
         prop::array::uniform6(any::<bool>()),
         prop::array::uniform6(prop::option::of(0u8..4)),
-        prop::sample::select(vec![QuietHoursPolicy::Defer, QuietHoursPolicy::NearestEdge, QuietHoursPolicy::Drop]),
+        prop::sample::select(vec![
+            QuietHoursPolicy::Defer,
+            QuietHoursPolicy::NearestEdge,
+            QuietHoursPolicy::Drop,
+        ]),
     )
         .prop_map(|(opt_in, caps, policy)| {
             let mut ruleset = sample_ruleset();

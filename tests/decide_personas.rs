@@ -4,7 +4,9 @@ mod support;
 
 use persona_edge::channel::Channel;
 use persona_edge::context::MessagePurpose;
-use persona_edge::decide::{decide, ChoiceBasis, Decision, ExclusionReason, TimingOutcome, VariantBasis};
+use persona_edge::decide::{
+    decide, ChoiceBasis, Decision, ExclusionReason, TimingOutcome, VariantBasis,
+};
 use persona_edge::ruleset::ItemBlock;
 use persona_edge::session::Session;
 use support::*;
@@ -15,15 +17,28 @@ fn session(name: &str) -> Session {
 
 fn decide_for(name: &str, session: &Session) -> Decision {
     let profile = sample_profile(name);
-    decide(&sample_ruleset(), Some(&profile), session, &sample_context())
+    decide(
+        &sample_ruleset(),
+        Some(&profile),
+        session,
+        &sample_context(),
+    )
 }
 
 fn variant<'d>(d: &'d Decision, slot: &str) -> &'d str {
-    &d.content.iter().find(|c| c.slot == slot).expect("slot").variant
+    &d.content
+        .iter()
+        .find(|c| c.slot == slot)
+        .expect("slot")
+        .variant
 }
 
 fn reason(d: &Decision, channel: Channel) -> Option<ExclusionReason> {
-    d.channel.excluded.iter().find(|e| e.channel == channel).map(|e| e.reason)
+    d.channel
+        .excluded
+        .iter()
+        .find(|e| e.channel == channel)
+        .map(|e| e.reason)
 }
 
 #[test]
@@ -33,13 +48,26 @@ fn declined_phone_prefers_email_refund_pending() {
     // Promotion is suppressed on every channel; phone is out for consent before anything else.
     assert_eq!(d.channel.channel, None);
     assert_eq!(d.channel.basis, ChoiceBasis::NoEligibleChannel);
-    assert_eq!(reason(&d, Channel::Phone), Some(ExclusionReason::ConsentDenied));
-    assert_eq!(reason(&d, Channel::Push), Some(ExclusionReason::ConsentUnknown));
-    assert_eq!(reason(&d, Channel::Email), Some(ExclusionReason::ServiceSituation));
+    assert_eq!(
+        reason(&d, Channel::Phone),
+        Some(ExclusionReason::ConsentDenied)
+    );
+    assert_eq!(
+        reason(&d, Channel::Push),
+        Some(ExclusionReason::ConsentUnknown)
+    );
+    assert_eq!(
+        reason(&d, Channel::Email),
+        Some(ExclusionReason::ServiceSituation)
+    );
     assert_eq!(variant(&d, "hero"), "hero-service");
     assert_eq!(variant(&d, "offer"), "offer-none-service");
     // Sell what exists: the tent is out of stock, the stove is shown instead.
-    let recs = d.content.iter().find(|c| c.slot == "recommendations").unwrap();
+    let recs = d
+        .content
+        .iter()
+        .find(|c| c.slot == "recommendations")
+        .unwrap();
     assert_eq!(recs.variant, "rec-camping-stove");
     assert_eq!(recs.skipped[0].variant, "rec-camping-tent");
     assert_eq!(recs.skipped[0].reason, ItemBlock::OutOfStock);
@@ -47,15 +75,27 @@ fn declined_phone_prefers_email_refund_pending() {
     // A service message goes through the preferred channel, e-mail; never the phone.
     let mut context = sample_context();
     context.purpose = MessagePurpose::Service;
-    let d = decide(&sample_ruleset(), Some(&sample_profile("ana")), &Session::default(), &context);
+    let d = decide(
+        &sample_ruleset(),
+        Some(&sample_profile("ana")),
+        &Session::default(),
+        &context,
+    );
     assert_eq!(d.channel.channel, Some(Channel::Email));
     assert_eq!(d.channel.basis, ChoiceBasis::StatedPreference);
-    assert_eq!(reason(&d, Channel::Phone), Some(ExclusionReason::ConsentDenied));
-    assert_eq!(reason(&d, Channel::Sms), Some(ExclusionReason::NotPreferredForService));
-    // Her own quiet hours (20..9) hold: Tuesday 12:00 local is her e-mail peak.
+    assert_eq!(
+        reason(&d, Channel::Phone),
+        Some(ExclusionReason::ConsentDenied)
+    );
+    assert_eq!(
+        reason(&d, Channel::Sms),
+        Some(ExclusionReason::NotPreferredForService)
+    );
+    // Her e-mail peak is 12:00 on weekdays: Monday 12:00 in Berlin is still ahead (now 10:15 local).
     let timing = d.timing.unwrap();
     assert_eq!(timing.outcome, TimingOutcome::BestHour);
-    assert_eq!(timing.local_hour_of_week, Some(24 + 12));
+    assert_eq!(timing.local_hour_of_week, Some(12));
+    assert_eq!(timing.at, Some(sample_context().now - 9 * 3600 - 900 + 11 * 3600));
 }
 
 #[test]
@@ -72,7 +112,10 @@ fn mobile_shopper_whose_interest_moved() {
     // Push answers best in his history; SMS consent is unknown.
     assert_eq!(d.channel.channel, Some(Channel::Push));
     assert_eq!(d.channel.basis, ChoiceBasis::ExpectedResponse);
-    assert_eq!(reason(&d, Channel::Sms), Some(ExclusionReason::ConsentUnknown));
+    assert_eq!(
+        reason(&d, Channel::Sms),
+        Some(ExclusionReason::ConsentUnknown)
+    );
     assert_eq!(d.channel.ranking[0].expected_response_pct, 25);
 
     let without_session = decide_for("ben", &Session::default());
@@ -94,18 +137,31 @@ fn discount_seeker_gets_the_discount_by_sms() {
 #[test]
 fn vip_by_net_value_is_called_as_he_asked() {
     let d = decide_for("david", &Session::default());
-    assert_eq!(d.segments.iter().find(|s| s.matched).map(|s| s.name.as_str()), Some("vip"));
+    assert_eq!(
+        d.segments
+            .iter()
+            .find(|s| s.matched)
+            .map(|s| s.name.as_str()),
+        Some("vip")
+    );
     assert_eq!(variant(&d, "hero"), "hero-vip");
     assert_eq!(d.channel.channel, Some(Channel::Phone));
     assert_eq!(d.channel.basis, ChoiceBasis::StatedPreference);
-    assert_eq!(reason(&d, Channel::Ads), Some(ExclusionReason::ConsentDenied));
+    assert_eq!(
+        reason(&d, Channel::Ads),
+        Some(ExclusionReason::ConsentDenied)
+    );
 }
 
 #[test]
 fn churned_customer_gets_no_acquisition_ads() {
     let d = decide_for("erik", &Session::default());
     assert!(d.matched_segments().any(|s| s == "churned"));
-    let churn = d.segments.iter().find(|s| s.name == "likely_to_churn").unwrap();
+    let churn = d
+        .segments
+        .iter()
+        .find(|s| s.name == "likely_to_churn")
+        .unwrap();
     assert_eq!(churn.score, Some(102.0));
     assert_eq!(reason(&d, Channel::Ads), Some(ExclusionReason::Churned));
     assert_eq!(variant(&d, "hero"), "hero-winback");
@@ -115,9 +171,16 @@ fn churned_customer_gets_no_acquisition_ads() {
 
 #[test]
 fn first_time_visitor_without_profile() {
-    let d = decide(&sample_ruleset(), None, &session("visitor"), &sample_context());
+    let d = decide(
+        &sample_ruleset(),
+        None,
+        &session("visitor"),
+        &sample_context(),
+    );
     assert!(!d.personalized);
-    assert!(d.matched_segments().eq(["first_time_visitor", "mobile_shopper"]));
+    assert!(d
+        .matched_segments()
+        .eq(["first_time_visitor", "mobile_shopper"]));
     assert_eq!(variant(&d, "offer"), "offer-welcome");
     assert_eq!(variant(&d, "hero"), "hero-default");
     assert_eq!(d.content[0].basis, VariantBasis::Default);
@@ -134,10 +197,24 @@ fn first_time_visitor_without_profile() {
 #[test]
 fn withdrawn_consent_changes_the_decision() {
     let mut profile = sample_profile("carla");
-    let before = decide(&sample_ruleset(), Some(&profile), &session("carla"), &sample_context());
+    let before = decide(
+        &sample_ruleset(),
+        Some(&profile),
+        &session("carla"),
+        &sample_context(),
+    );
     assert_eq!(before.channel.channel, Some(Channel::Sms));
-    profile.consent.channels.get_mut(Channel::Sms).state = persona_edge::profile::ConsentState::Denied;
-    let after = decide(&sample_ruleset(), Some(&profile), &session("carla"), &sample_context());
+    profile.consent.channels.get_mut(Channel::Sms).state =
+        persona_edge::profile::ConsentState::Denied;
+    let after = decide(
+        &sample_ruleset(),
+        Some(&profile),
+        &session("carla"),
+        &sample_context(),
+    );
     assert_ne!(after.channel.channel, Some(Channel::Sms));
-    assert_eq!(reason(&after, Channel::Sms), Some(ExclusionReason::ConsentDenied));
+    assert_eq!(
+        reason(&after, Channel::Sms),
+        Some(ExclusionReason::ConsentDenied)
+    );
 }

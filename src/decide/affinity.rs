@@ -15,14 +15,21 @@ pub fn blended_affinity(
     now: u64,
     category: &str,
 ) -> f64 {
-    let stored = profile.map_or(0.0, |p| decayed(p, policy, now, p.behaviour.affinity(category)));
+    let stored = profile.map_or(0.0, |p| {
+        decayed(p, policy, now, p.behaviour.affinity(category))
+    });
     let live = f64::from(session.views_of(category)) * policy.session_view_weight.max(0.0);
     (stored + live).min(100.0)
 }
 
 fn decayed(profile: &Profile, policy: &AffinityPolicy, now: u64, score: u8) -> f64 {
-    let age_days = (now / SECONDS_PER_DAY).saturating_sub(u64::from(profile.behaviour.affinity_day)) as f64;
-    let factor = if policy.half_life_days > 0.0 { 0.5_f64.powf(age_days / policy.half_life_days) } else { 1.0 };
+    let age_days =
+        (now / SECONDS_PER_DAY).saturating_sub(u64::from(profile.behaviour.affinity_day)) as f64;
+    let factor = if policy.half_life_days > 0.0 {
+        0.5_f64.powf(age_days / policy.half_life_days)
+    } else {
+        1.0
+    };
     f64::from(score) * factor
 }
 
@@ -34,7 +41,9 @@ pub fn top_category<'a>(
     policy: &AffinityPolicy,
     now: u64,
 ) -> Option<&'a str> {
-    let stored = profile.into_iter().flat_map(|p| p.behaviour.affinities.iter().map(|a| a.category.as_str()));
+    let stored = profile
+        .into_iter()
+        .flat_map(|p| p.behaviour.affinities.iter().map(|a| a.category.as_str()));
     let live = session.categories.iter().map(|c| c.category.as_str());
     let mut best: Option<(&str, f64)> = None;
     for category in stored.chain(live) {
@@ -58,7 +67,10 @@ mod tests {
 
     fn profile_with(category: &str, score: u8, day: u32) -> Profile {
         let mut p = Profile::default();
-        p.behaviour.affinities.push(CategoryAffinity { category: category.into(), score });
+        p.behaviour.affinities.push(CategoryAffinity {
+            category: category.into(),
+            score,
+        });
         p.behaviour.affinity_day = day;
         p
     }
@@ -66,7 +78,10 @@ mod tests {
     #[test]
     fn stored_affinity_halves_each_half_life() {
         let p = profile_with("tents", 80, 100);
-        let policy = AffinityPolicy { half_life_days: 30.0, session_view_weight: 20.0 };
+        let policy = AffinityPolicy {
+            half_life_days: 30.0,
+            session_view_weight: 20.0,
+        };
         let now = 130 * SECONDS_PER_DAY;
         let a = blended_affinity(Some(&p), &Session::default(), &policy, now, "tents");
         assert!((a - 40.0).abs() < 1e-9, "{a}");
@@ -81,7 +96,10 @@ mod tests {
         let mut s = Session::default();
         assert_eq!(top_category(Some(&p), &s, &policy, now), Some("tents"));
         for _ in 0..2 {
-            s.record(&SessionEvent::PageView { page_type: "product".into(), category: Some("shoes".into()) });
+            s.record(&SessionEvent::PageView {
+                page_type: "product".into(),
+                category: Some("shoes".into()),
+            });
         }
         assert_eq!(top_category(Some(&p), &s, &policy, now), Some("shoes"));
     }

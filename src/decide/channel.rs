@@ -122,13 +122,20 @@ pub fn choose_channel(
     });
     let preferred = profile.and_then(|p| p.preferences.preferred_channel);
     let (channel, basis) = match preferred {
-        Some(p) if ranking.iter().any(|r| r.channel == p) => (Some(p), ChoiceBasis::StatedPreference),
+        Some(p) if ranking.iter().any(|r| r.channel == p) => {
+            (Some(p), ChoiceBasis::StatedPreference)
+        }
         _ => match ranking.first() {
             Some(best) => (Some(best.channel), ChoiceBasis::ExpectedResponse),
             None => (None, ChoiceBasis::NoEligibleChannel),
         },
     };
-    ChannelChoice { channel, basis, excluded, ranking }
+    ChannelChoice {
+        channel,
+        basis,
+        excluded,
+        ranking,
+    }
 }
 
 fn exclusion(
@@ -187,10 +194,18 @@ fn exclusion(
     if promotional {
         let sent = profile.behaviour.recent_sends.get(channel);
         let extra = *context.extra_sends.get(channel);
-        if rule.cap.per_day.is_some_and(|cap| sent.day.saturating_add(extra) >= cap) {
+        if rule
+            .cap
+            .per_day
+            .is_some_and(|cap| sent.day.saturating_add(extra) >= cap)
+        {
             return Some(CappedDay);
         }
-        if rule.cap.per_week.is_some_and(|cap| sent.week.saturating_add(extra) >= cap) {
+        if rule
+            .cap
+            .per_week
+            .is_some_and(|cap| sent.week.saturating_add(extra) >= cap)
+        {
             return Some(CappedWeek);
         }
     }
@@ -199,16 +214,26 @@ fn exclusion(
 
 /// Expected response smoothed toward the prior:
 /// `(responded + prior_rate * prior_weight) / (sent + prior_weight)`.
-fn rank(channel: Channel, rule: &ChannelRule, prior_weight: f64, profile: Option<&Profile>) -> RankedChannel {
+fn rank(
+    channel: Channel,
+    rule: &ChannelRule,
+    prior_weight: f64,
+    profile: Option<&Profile>,
+) -> RankedChannel {
     let prior = rule.prior_response_rate.clamp(0.0, 1.0);
     let weight = prior_weight.max(0.0);
-    let engagement = profile.map(|p| *p.behaviour.engagement.get(channel)).unwrap_or_default();
+    let engagement = profile
+        .map(|p| *p.behaviour.engagement.get(channel))
+        .unwrap_or_default();
     let sent = f64::from(engagement.sent);
     let responded = f64::from(engagement.responded.min(engagement.sent));
     let (rate, basis) = if engagement.sent == 0 {
         (prior, ResponseBasis::Prior)
     } else {
-        ((responded + prior * weight) / (sent + weight), ResponseBasis::OwnHistory)
+        (
+            (responded + prior * weight) / (sent + weight),
+            ResponseBasis::OwnHistory,
+        )
     };
     RankedChannel {
         channel,

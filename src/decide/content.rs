@@ -50,19 +50,32 @@ pub fn choose_content(
     segments: &[SegmentResult],
     top_category: Option<&str>,
 ) -> Vec<SlotChoice> {
-    slots.iter().map(|slot| choose_slot(slot, catalogue, segments, top_category)).collect()
+    slots
+        .iter()
+        .map(|slot| choose_slot(slot, catalogue, segments, top_category))
+        .collect()
 }
 
-fn choose_slot(slot: &Slot, catalogue: &Catalogue, segments: &[SegmentResult], top: Option<&str>) -> SlotChoice {
+fn choose_slot(
+    slot: &Slot,
+    catalogue: &Catalogue,
+    segments: &[SegmentResult],
+    top: Option<&str>,
+) -> SlotChoice {
     let mut skipped = Vec::new();
     let mut best: Option<(&Variant, (i64, Margin), VariantBasis)> = None;
     for variant in &slot.variants {
-        let Some((rank, basis)) = qualifies(variant, segments, top) else { continue };
+        let Some((rank, basis)) = qualifies(variant, segments, top) else {
+            continue;
+        };
         let margin = match variant.item.as_deref().map(|id| catalogue.sellable(id)) {
             None => Margin::default(),
             Some(Ok(item)) => item.margin,
             Some(Err(reason)) => {
-                skipped.push(SkippedVariant { variant: variant.id.clone(), reason });
+                skipped.push(SkippedVariant {
+                    variant: variant.id.clone(),
+                    reason,
+                });
                 continue;
             }
         };
@@ -77,14 +90,22 @@ fn choose_slot(slot: &Slot, catalogue: &Catalogue, segments: &[SegmentResult], t
         variant: variant.id.clone(),
         content: variant.content.clone(),
         basis,
-        segment: if basis == VariantBasis::Segment { variant.segment.clone() } else { None },
+        segment: if basis == VariantBasis::Segment {
+            variant.segment.clone()
+        } else {
+            None
+        },
         skipped,
     }
 }
 
 /// Whether a variant's conditions hold, and its rank: segment variants rank by segment priority above all
 /// category variants.
-fn qualifies(variant: &Variant, segments: &[SegmentResult], top: Option<&str>) -> Option<(i64, VariantBasis)> {
+fn qualifies(
+    variant: &Variant,
+    segments: &[SegmentResult],
+    top: Option<&str>,
+) -> Option<(i64, VariantBasis)> {
     if let Some(category) = &variant.category {
         if top != Some(category.as_str()) {
             return None;

@@ -8,7 +8,8 @@ mod timing;
 
 pub use affinity::{blended_affinity, top_category};
 pub use channel::{
-    choose_channel, ChannelChoice, ChoiceBasis, Exclusion, ExclusionReason, RankedChannel, ResponseBasis,
+    choose_channel, ChannelChoice, ChoiceBasis, Exclusion, ExclusionReason, RankedChannel,
+    ResponseBasis,
 };
 pub use content::{choose_content, SkippedVariant, SlotChoice, VariantBasis};
 pub use segments::{score_segments, SegmentResult};
@@ -43,7 +44,10 @@ pub struct Decision {
 impl Decision {
     /// Names of the matched segments, highest priority first.
     pub fn matched_segments(&self) -> impl Iterator<Item = &str> {
-        self.segments.iter().filter(|s| s.matched).map(|s| s.name.as_str())
+        self.segments
+            .iter()
+            .filter(|s| s.matched)
+            .map(|s| s.name.as_str())
     }
 }
 
@@ -56,7 +60,12 @@ pub fn decide(
     session: &Session,
     context: &DecisionContext,
 ) -> Decision {
-    let input = DecisionInput { profile, session, context, affinity: &ruleset.affinity };
+    let input = DecisionInput {
+        profile,
+        session,
+        context,
+        affinity: &ruleset.affinity,
+    };
     let segments = score_segments(ruleset, &input);
     let top = top_category(profile, session, &ruleset.affinity, context.now);
     let channel = choose_channel(&ruleset.channels, profile, session, context);

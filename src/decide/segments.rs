@@ -31,7 +31,12 @@ pub fn score_segments(ruleset: &Ruleset, input: &DecisionInput<'_>) -> Vec<Segme
                     (score.is_some_and(|s| s >= *threshold), score)
                 }
             };
-            SegmentResult { name: segment.name.clone(), priority: segment.priority, matched, score }
+            SegmentResult {
+                name: segment.name.clone(),
+                priority: segment.priority,
+                matched,
+                score,
+            }
         })
         .collect()
 }

@@ -79,7 +79,9 @@ pub fn choose_time(
         };
     }
     let zone = profile.map(|p| p.zone).unwrap_or_default();
-    let quiet = profile.and_then(|p| p.preferences.quiet_hours).unwrap_or(policy.quiet_hours);
+    let quiet = profile
+        .and_then(|p| p.preferences.quiet_hours)
+        .unwrap_or(policy.quiet_hours);
     let (scores, source) = hour_scores(policy, profile, channel);
     let candidates = candidate_hours(&zone, now, policy.horizon_hours);
     let allowed = |local: i64| {
@@ -102,7 +104,9 @@ pub fn choose_time(
         Some((best, TimingOutcome::BestHour))
     } else {
         match policy.quiet_hours_policy {
-            QuietHoursPolicy::Drop => return unscheduled(Some(best_how), source, TimingOutcome::Dropped),
+            QuietHoursPolicy::Drop => {
+                return unscheduled(Some(best_how), source, TimingOutcome::Dropped)
+            }
             QuietHoursPolicy::Defer => candidates
                 .iter()
                 .find(|c| c.0 > best.0 && allowed(c.1))
@@ -127,7 +131,13 @@ pub fn choose_time(
 }
 
 fn unscheduled(best: Option<u16>, source: TimingSource, outcome: TimingOutcome) -> SendTime {
-    SendTime { at: None, local_hour_of_week: None, best_hour_of_week: best, source, outcome }
+    SendTime {
+        at: None,
+        local_hour_of_week: None,
+        best_hour_of_week: best,
+        source,
+        outcome,
+    }
 }
 
 /// Smoothed score per local hour of week, and which evidence it came from.
@@ -138,12 +148,12 @@ fn hour_scores(
 ) -> ([f64; HOURS_PER_WEEK], TimingSource) {
     let prior = policy.prior();
     let min_mass = policy.min_history_mass.max(1);
-    let own: Option<(&ActivityHistogram, TimingSource)> = profile.and_then(|p| {
-        match p.behaviour.channel_histogram(channel) {
+    let own: Option<(&ActivityHistogram, TimingSource)> =
+        profile.and_then(|p| match p.behaviour.channel_histogram(channel) {
             Some(h) if h.mass() >= min_mass => Some((h, TimingSource::OwnChannelHistory)),
-            _ => (p.behaviour.activity.mass() > 0).then_some((&p.behaviour.activity, TimingSource::OwnHistory)),
-        }
-    });
+            _ => (p.behaviour.activity.mass() > 0)
+                .then_some((&p.behaviour.activity, TimingSource::OwnHistory)),
+        });
     let mut raw = [0.0_f64; HOURS_PER_WEEK];
     let source = match (own, prior) {
         (Some((h, source)), prior) => {
@@ -229,7 +239,10 @@ mod tests {
     const MONDAY_0915: u64 = 1_795_425_300;
 
     fn profile_peaking_at(hour_of_week: usize, zone: ZoneSchedule) -> Profile {
-        let mut p = Profile { zone, ..Profile::default() };
+        let mut p = Profile {
+            zone,
+            ..Profile::default()
+        };
         let mut levels = [0u8; HOURS_PER_WEEK];
         levels[hour_of_week] = 3;
         for (i, l) in levels.iter_mut().enumerate() {
@@ -252,33 +265,54 @@ mod tests {
     #[test]
     fn picks_the_peak_hour_in_local_time() {
         // Peak Tuesday 19:00 local, customer at UTC+1.
-        let p = profile_peaking_at(24 + 19, ZoneSchedule { offset_minutes: 60, next_change: None });
-        let policy = TimingPolicy { min_history_mass: 1, ..TimingPolicy::default() };
+        let p = profile_peaking_at(
+            24 + 19,
+            ZoneSchedule {
+                offset_minutes: 60,
+                next_change: None,
+            },
+        );
+        let policy = TimingPolicy {
+            min_history_mass: 1,
+            ..TimingPolicy::default()
+        };
         let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
         assert_eq!(t.outcome, TimingOutcome::BestHour);
         assert_eq!(t.source, TimingSource::OwnChannelHistory);
         assert_eq!(t.local_hour_of_week, Some(24 + 19));
         // Tuesday 19:00 local = 18:00 UTC.
-        assert_eq!(t.at, Some(MONDAY_0915 - 9 * 3600 - 900 + 24 * 3600 + 18 * 3600));
+        assert_eq!(
+            t.at,
+            Some(MONDAY_0915 - 9 * 3600 - 900 + 24 * 3600 + 18 * 3600)
+        );
     }
 
     #[test]
     fn quiet_peak_is_deferred_to_the_end_of_the_quiet_window() {
         // Peak Tuesday 03:00 local, quiet 21..8.
         let p = profile_peaking_at(24 + 3, ZoneSchedule::default());
-        let policy = TimingPolicy { min_history_mass: 1, ..TimingPolicy::default() };
+        let policy = TimingPolicy {
+            min_history_mass: 1,
+            ..TimingPolicy::default()
+        };
         let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
         assert_eq!(t.best_hour_of_week, Some(27));
         assert_eq!(t.outcome, TimingOutcome::Deferred);
         assert_eq!(t.local_hour_of_week, Some(24 + 8));
 
-        let nearest = TimingPolicy { quiet_hours_policy: QuietHoursPolicy::NearestEdge, ..policy.clone() };
+        let nearest = TimingPolicy {
+            quiet_hours_policy: QuietHoursPolicy::NearestEdge,
+            ..policy.clone()
+        };
         let t = choose_time(&nearest, Some(&p), Channel::Email, false, MONDAY_0915);
         assert_eq!(t.outcome, TimingOutcome::MovedToNearestEdge);
         // Monday 20:00 is 7 hours before 03:00; Tuesday 08:00 is 5 hours after.
         assert_eq!(t.local_hour_of_week, Some(24 + 8));
 
-        let drop = TimingPolicy { quiet_hours_policy: QuietHoursPolicy::Drop, ..policy };
+        let drop = TimingPolicy {
+            quiet_hours_policy: QuietHoursPolicy::Drop,
+            ..policy
+        };
         let t = choose_time(&drop, Some(&p), Channel::Email, false, MONDAY_0915);
         assert_eq!((t.outcome, t.at), (TimingOutcome::Dropped, None));
     }
@@ -287,31 +321,61 @@ mod tests {
     fn schedules_across_a_daylight_saving_change() {
         // Offset changes from +60 to +120 on Wednesday 00:00 UTC; peak Thursday 19:00 local.
         let change = MONDAY_0915 - 9 * 3600 - 900 + 2 * 86_400;
-        let zone = ZoneSchedule { offset_minutes: 60, next_change: Some(ZoneChange { at: change, offset_minutes: 120 }) };
+        let zone = ZoneSchedule {
+            offset_minutes: 60,
+            next_change: Some(ZoneChange {
+                at: change,
+                offset_minutes: 120,
+            }),
+        };
         let p = profile_peaking_at(3 * 24 + 19, zone);
-        let policy = TimingPolicy { min_history_mass: 1, ..TimingPolicy::default() };
+        let policy = TimingPolicy {
+            min_history_mass: 1,
+            ..TimingPolicy::default()
+        };
         let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
         assert_eq!(t.local_hour_of_week, Some(3 * 24 + 19));
         // Thursday 19:00 at UTC+2 = 17:00 UTC.
-        assert_eq!(t.at, Some(MONDAY_0915 - 9 * 3600 - 900 + 3 * 86_400 + 17 * 3600));
+        assert_eq!(
+            t.at,
+            Some(MONDAY_0915 - 9 * 3600 - 900 + 3 * 86_400 + 17 * 3600)
+        );
     }
 
     #[test]
     fn falls_back_to_prior_then_default() {
-        let prior: Vec<u8> = (0..HOURS_PER_WEEK).map(|h| if h == 24 + 14 { 3 } else { 0 }).collect();
-        let policy = TimingPolicy { population_prior: prior, ..TimingPolicy::default() };
+        let prior: Vec<u8> = (0..HOURS_PER_WEEK)
+            .map(|h| if h == 24 + 14 { 3 } else { 0 })
+            .collect();
+        let policy = TimingPolicy {
+            population_prior: prior,
+            ..TimingPolicy::default()
+        };
         let t = choose_time(&policy, None, Channel::Email, false, MONDAY_0915);
         assert_eq!(t.source, TimingSource::PopulationPrior);
         assert_eq!(t.local_hour_of_week, Some(24 + 14));
 
-        let t = choose_time(&TimingPolicy::default(), None, Channel::Email, false, MONDAY_0915);
+        let t = choose_time(
+            &TimingPolicy::default(),
+            None,
+            Channel::Email,
+            false,
+            MONDAY_0915,
+        );
         assert_eq!(t.source, TimingSource::CampaignDefault);
-        assert_eq!(t.local_hour_of_week, Some(24 + 10));
+        // Monday 10:00 is still ahead of Monday 09:15.
+        assert_eq!(t.local_hour_of_week, Some(10));
     }
 
     #[test]
     fn live_real_time_is_now() {
-        let t = choose_time(&TimingPolicy::default(), None, Channel::Web, true, MONDAY_0915);
+        let t = choose_time(
+            &TimingPolicy::default(),
+            None,
+            Channel::Web,
+            true,
+            MONDAY_0915,
+        );
         assert_eq!((t.at, t.outcome), (Some(MONDAY_0915), TimingOutcome::Now));
     }
 }

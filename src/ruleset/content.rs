@@ -35,7 +35,20 @@ pub struct Slot {
 }
 
 /// Margin class of an item: prefer what earns something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    Encode,
+    Decode,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Margin {
     /// Low or negative margin.

@@ -11,7 +11,8 @@ mod snapshot;
 
 pub use content::{Catalogue, CatalogueItem, ItemBlock, Margin, Slot, Variant};
 pub use policy::{
-    AffinityPolicy, ChannelPolicy, ChannelRule, FrequencyCap, QuietHoursPolicy, SendWindow, TimingPolicy,
+    AffinityPolicy, ChannelPolicy, ChannelRule, FrequencyCap, QuietHoursPolicy, SendWindow,
+    TimingPolicy,
 };
 pub use segment::{Segment, SegmentSource, SegmentTest};
 pub use snapshot::{sign_ruleset, verify_ruleset};
@@ -131,23 +132,40 @@ pub fn compile(source: &RulesetSource) -> Result<Ruleset, RulesetError> {
         if segments.iter().any(|s: &Segment| s.name == seg.name) {
             return Err(RulesetError::DuplicateSegment(seg.name.clone()));
         }
-        let shape = |message| RulesetError::SegmentShape { segment: seg.name.clone(), message };
+        let shape = |message| RulesetError::SegmentShape {
+            segment: seg.name.clone(),
+            message,
+        };
         let compile_rule = |json: &serde_json::Value, table: &mut FieldTable| {
-            rules::compile(json, table).map_err(|error| RulesetError::Rule { segment: seg.name.clone(), error })
+            rules::compile(json, table).map_err(|error| RulesetError::Rule {
+                segment: seg.name.clone(),
+                error,
+            })
         };
         let test = match (&seg.rule, &seg.score, seg.threshold) {
             (Some(rule), None, None) => SegmentTest::Boolean(compile_rule(rule, &mut table)?),
-            (None, Some(score), Some(threshold)) if threshold.is_finite() => {
-                SegmentTest::Score { rule: compile_rule(score, &mut table)?, threshold }
-            }
+            (None, Some(score), Some(threshold)) if threshold.is_finite() => SegmentTest::Score {
+                rule: compile_rule(score, &mut table)?,
+                threshold,
+            },
             (None, Some(_), _) => return Err(shape("`score` needs a finite `threshold`")),
-            (Some(_), None, Some(_)) => return Err(shape("`threshold` goes with `score`, not `rule`")),
+            (Some(_), None, Some(_)) => {
+                return Err(shape("`threshold` goes with `score`, not `rule`"))
+            }
             (Some(_), Some(_), _) => return Err(shape("give either `rule` or `score`, not both")),
             (None, None, _) => return Err(shape("needs a `rule` or a `score`")),
         };
-        segments.push(Segment { name: seg.name.clone(), priority: seg.priority, test });
+        segments.push(Segment {
+            name: seg.name.clone(),
+            priority: seg.priority,
+            test,
+        });
     }
-    segments.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.name.cmp(&b.name)));
+    segments.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then_with(|| a.name.cmp(&b.name))
+    });
     check_slots(&source.slots, &segments)?;
     check_timing(&source.timing)?;
     Ok(Ruleset {
@@ -170,7 +188,10 @@ impl Ruleset {
                 SegmentTest::Boolean(rule) | SegmentTest::Score { rule, .. } => rule,
             };
             rule.validate(self.fields.len())
-                .map_err(|error| RulesetError::Rule { segment: segment.name.clone(), error })?;
+                .map_err(|error| RulesetError::Rule {
+                    segment: segment.name.clone(),
+                    error,
+                })?;
         }
         check_slots(&self.slots, &self.segments)?;
         check_timing(&self.timing)
@@ -180,7 +201,9 @@ impl Ruleset {
 fn is_valid_segment_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 fn check_slots(slots: &[Slot], segments: &[Segment]) -> Result<(), RulesetError> {
@@ -207,17 +230,30 @@ fn check_slots(slots: &[Slot], segments: &[Segment]) -> Result<(), RulesetError>
 }
 
 fn check_timing(timing: &TimingPolicy) -> Result<(), RulesetError> {
-    let hours = [timing.quiet_hours.start_hour, timing.quiet_hours.end_hour, timing.send_window.start_hour];
-    if hours.iter().chain([&timing.send_window.end_hour, &timing.default_hour]).any(|h| *h > 23) {
+    let hours = [
+        timing.quiet_hours.start_hour,
+        timing.quiet_hours.end_hour,
+        timing.send_window.start_hour,
+    ];
+    if hours
+        .iter()
+        .chain([&timing.send_window.end_hour, &timing.default_hour])
+        .any(|h| *h > 23)
+    {
         return Err(RulesetError::Policy("timing: hours must be 0..=23".into()));
     }
     if !(1..=336).contains(&timing.horizon_hours) {
-        return Err(RulesetError::Policy("timing: horizon_hours must be 1..=336".into()));
+        return Err(RulesetError::Policy(
+            "timing: horizon_hours must be 1..=336".into(),
+        ));
     }
     if !timing.population_prior.is_empty()
-        && (timing.population_prior.len() != HOURS_PER_WEEK || timing.population_prior.iter().any(|l| *l > 3))
+        && (timing.population_prior.len() != HOURS_PER_WEEK
+            || timing.population_prior.iter().any(|l| *l > 3))
     {
-        return Err(RulesetError::Policy("timing: population_prior must be 168 levels of 0..=3".into()));
+        return Err(RulesetError::Policy(
+            "timing: population_prior must be 168 levels of 0..=3".into(),
+        ));
     }
     Ok(())
 }

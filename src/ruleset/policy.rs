@@ -108,13 +108,20 @@ impl SendWindow {
     /// Whether a local hour of the day is inside the window.
     pub fn contains(&self, hour: u8) -> bool {
         // A send window is the complement of a quiet interval from end to start.
-        !QuietHours { start_hour: self.end_hour, end_hour: self.start_hour }.contains(hour)
+        !QuietHours {
+            start_hour: self.end_hour,
+            end_hour: self.start_hour,
+        }
+        .contains(hour)
     }
 }
 
 impl Default for SendWindow {
     fn default() -> Self {
-        SendWindow { start_hour: 8, end_hour: 21 }
+        SendWindow {
+            start_hour: 8,
+            end_hour: 21,
+        }
     }
 }
 
@@ -145,7 +152,10 @@ pub struct TimingPolicy {
 }
 
 fn default_quiet() -> QuietHours {
-    QuietHours { start_hour: 21, end_hour: 8 }
+    QuietHours {
+        start_hour: 21,
+        end_hour: 8,
+    }
 }
 
 fn default_horizon() -> u16 {
@@ -202,7 +212,10 @@ fn default_view_weight() -> f64 {
 
 impl Default for AffinityPolicy {
     fn default() -> Self {
-        AffinityPolicy { half_life_days: default_half_life(), session_view_weight: default_view_weight() }
+        AffinityPolicy {
+            half_life_days: default_half_life(),
+            session_view_weight: default_view_weight(),
+        }
     }
 }
 
@@ -212,12 +225,21 @@ mod tests {
 
     #[test]
     fn send_window_is_half_open_and_wraps() {
-        let day = SendWindow { start_hour: 8, end_hour: 21 };
+        let day = SendWindow {
+            start_hour: 8,
+            end_hour: 21,
+        };
         assert!(day.contains(8) && day.contains(20));
         assert!(!day.contains(21) && !day.contains(7));
-        let night = SendWindow { start_hour: 22, end_hour: 2 };
+        let night = SendWindow {
+            start_hour: 22,
+            end_hour: 2,
+        };
         assert!(night.contains(23) && night.contains(1) && !night.contains(2));
-        let all = SendWindow { start_hour: 0, end_hour: 0 };
+        let all = SendWindow {
+            start_hour: 0,
+            end_hour: 0,
+        };
         assert!((0..24).all(|h| all.contains(h)));
     }
 }

@@ -1,7 +1,9 @@
 //! Ruleset snapshots: a compiled ruleset signed into the snapshot envelope, and verified back.
 
 use super::Ruleset;
-use crate::snapshot::{self, Keyring, SignParams, SnapshotError, SnapshotKind, Verified, VerifyOptions};
+use crate::snapshot::{
+    self, Keyring, SignParams, SnapshotError, SnapshotKind, Verified, VerifyOptions,
+};
 use ed25519_dalek::SigningKey;
 
 /// Signs a compiled ruleset into a ruleset snapshot.
@@ -13,8 +15,14 @@ pub fn sign_ruleset(
     audience: &str,
     key: &SigningKey,
 ) -> Result<Vec<u8>, SnapshotError> {
-    let params =
-        SignParams { kind: SnapshotKind::Ruleset, issued_at, expires_at, sequence, audience, subject: "" };
+    let params = SignParams {
+        kind: SnapshotKind::Ruleset,
+        issued_at,
+        expires_at,
+        sequence,
+        audience,
+        subject: "",
+    };
     snapshot::sign(&params, ruleset, key)
 }
 
@@ -26,11 +34,16 @@ pub fn verify_ruleset(
     keyring: &Keyring,
     opts: &VerifyOptions,
 ) -> Result<Verified<Ruleset>, SnapshotError> {
-    let opts = VerifyOptions { kind: SnapshotKind::Ruleset, ..opts.clone() };
+    let opts = VerifyOptions {
+        kind: SnapshotKind::Ruleset,
+        ..opts.clone()
+    };
     let verified: Verified<Ruleset> = snapshot::verify(bytes, keyring, &opts)?;
     verified
         .document
         .validate()
-        .map_err(|e| SnapshotError::MalformedPayload { reason: e.to_string() })?;
+        .map_err(|e| SnapshotError::MalformedPayload {
+            reason: e.to_string(),
+        })?;
     Ok(verified)
 }

@@ -30,6 +30,7 @@ pub enum Command {
         /// Where to write the snapshot (binary).
         #[arg(long)]
         out: PathBuf,
+        /// Signing options.
         #[command(flatten)]
         signing: SigningArgs,
     },
@@ -43,6 +44,7 @@ pub enum Command {
         /// Also print the snapshot as base64url (e.g. for a cookie).
         #[arg(long)]
         base64: bool,
+        /// Signing options.
         #[command(flatten)]
         signing: SigningArgs,
     },
@@ -50,6 +52,7 @@ pub enum Command {
     Inspect {
         /// The snapshot file.
         snapshot: PathBuf,
+        /// Verification options.
         #[command(flatten)]
         verify: VerifyArgs,
     },
@@ -131,6 +134,7 @@ pub struct DecideArgs {
     /// Print a short human-readable summary instead of JSON.
     #[arg(long)]
     pub summary: bool,
+    /// Verification options.
     #[command(flatten)]
     pub verify: VerifyArgs,
 }
@@ -139,8 +143,17 @@ pub struct DecideArgs {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Keygen { out } => commands::keygen(&out),
-        Command::Compile { ruleset, out, signing } => commands::compile(&ruleset, &out, &signing),
-        Command::Sign { profile, out, base64, signing } => commands::sign(&profile, &out, base64, &signing),
+        Command::Compile {
+            ruleset,
+            out,
+            signing,
+        } => commands::compile(&ruleset, &out, &signing),
+        Command::Sign {
+            profile,
+            out,
+            base64,
+            signing,
+        } => commands::sign(&profile, &out, base64, &signing),
         Command::Inspect { snapshot, verify } => commands::inspect(&snapshot, &verify),
         Command::Decide(args) => commands::decide(&args),
         Command::Eval { rule, data, batch } => match batch {

@@ -13,7 +13,10 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CliError> {
 
 /// Parses JSON text into a typed value; `what` names the source in errors.
 pub fn parse_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, CliError> {
-    serde_json::from_str(text).map_err(|e| CliError::Json { what: what.to_owned(), message: e.to_string() })
+    serde_json::from_str(text).map_err(|e| CliError::Json {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Reads a JSON argument that is either inline JSON (starting with `{` or `[`) or a file path.
@@ -48,7 +51,11 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 /// Parses a duration like `90s`, `30m`, `24h`, `7d` (or plain seconds) into seconds.
 pub fn parse_duration(text: &str) -> Result<u64, CliError> {
-    let bad = || CliError::Usage(format!("`{text}` is not a duration (e.g. 3600, 30m, 24h, 7d)"));
+    let bad = || {
+        CliError::Usage(format!(
+            "`{text}` is not a duration (e.g. 3600, 30m, 24h, 7d)"
+        ))
+    };
     let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => text.split_at(i),
         None => (text, "s"),

@@ -62,14 +62,19 @@ impl KeyringFile {
 pub fn generate(dir: &Path) -> Result<(KeyId, PathBuf), CliError> {
     std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| CliError::Key(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut seed)
+        .map_err(|e| CliError::Key(format!("no randomness available: {e}")))?;
     let signing = SigningKey::from_bytes(&seed);
     let kid = KeyId::of(&signing.verifying_key());
     let secret_path = dir.join(format!("{}.secret", kid.to_hex()));
     write_secret(&secret_path, &hex(&seed))?;
 
     let ring_path = dir.join("keyring.json");
-    let mut ring = if ring_path.exists() { KeyringFile::read(&ring_path)? } else { KeyringFile::default() };
+    let mut ring = if ring_path.exists() {
+        KeyringFile::read(&ring_path)?
+    } else {
+        KeyringFile::default()
+    };
     for entry in &mut ring.keys {
         if entry.status == KeyStatus::Active {
             entry.status = KeyStatus::Verifying;
@@ -89,14 +94,19 @@ pub fn read_secret(path: &Path) -> Result<SigningKey, CliError> {
     let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
     let bytes = unhex(text.trim())
         .filter(|b| b.len() == 32)
-        .ok_or_else(|| CliError::Key(format!("{}: not a 32-byte hex secret key", path.display())))?;
+        .ok_or_else(|| {
+            CliError::Key(format!("{}: not a 32-byte hex secret key", path.display()))
+        })?;
     let mut seed = [0u8; 32];
     seed.copy_from_slice(&bytes);
     Ok(SigningKey::from_bytes(&seed))
 }
 
 /// Builds a keyring from `--keyring FILE` and/or `--key PUBLIC` arguments.
-pub fn keyring_from_args(keyring: Option<&Path>, keys: &[String]) -> Result<Option<Keyring>, CliError> {
+pub fn keyring_from_args(
+    keyring: Option<&Path>,
+    keys: &[String],
+) -> Result<Option<Keyring>, CliError> {
     if keyring.is_none() && keys.is_empty() {
         return Ok(None);
     }
@@ -134,6 +144,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     }
     (0..text.len())
         .step_by(2)
-        .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
         .collect()
 }

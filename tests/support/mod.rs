@@ -38,12 +38,19 @@ pub fn sample_context() -> DecisionContext {
 
 pub const CATEGORIES: [&str; 5] = ["running", "camping", "cycling", "hiking", "yoga"];
 
-fn arb_channel() -> impl Strategy<Value = Channel> {
+fn arb_channel() -> impl Strategy<Value = Channel> + Clone {
     prop::sample::select(Channel::ALL.to_vec())
 }
 
-fn arb_consent() -> impl Strategy<Value = Consent> {
-    (prop::sample::select(vec![ConsentState::Unknown, ConsentState::Granted, ConsentState::Denied]), 0u32..30_000)
+fn arb_consent() -> impl Strategy<Value = Consent> + Clone {
+    (
+        prop::sample::select(vec![
+            ConsentState::Unknown,
+            ConsentState::Granted,
+            ConsentState::Denied,
+        ]),
+        0u32..30_000,
+    )
         .prop_map(|(state, day)| Consent { state, day })
 }
 
@@ -53,22 +60,30 @@ fn arb_per_channel<T: std::fmt::Debug + Clone>(
     prop::array::uniform6(item).prop_map(PerChannel)
 }
 
-fn arb_histogram() -> impl Strategy<Value = ActivityHistogram> {
+fn arb_histogram() -> impl Strategy<Value = ActivityHistogram> + Clone {
     prop::collection::vec(0u8..=3, HOURS_PER_WEEK)
         .prop_map(|levels| ActivityHistogram::from_levels(&levels.try_into().expect("168 levels")))
 }
 
 fn arb_quiet() -> impl Strategy<Value = QuietHours> {
-    (0u8..24, 0u8..24).prop_map(|(start_hour, end_hour)| QuietHours { start_hour, end_hour })
+    (0u8..24, 0u8..24).prop_map(|(start_hour, end_hour)| QuietHours {
+        start_hour,
+        end_hour,
+    })
 }
 
 fn arb_zone() -> impl Strategy<Value = ZoneSchedule> {
-    (-720i16..=840, prop::option::of((1_790_000_000u64..1_820_000_000, -720i16..=840))).prop_map(
-        |(offset, change)| ZoneSchedule {
-            offset_minutes: offset - offset % 15,
-            next_change: change.map(|(at, o)| ZoneChange { at, offset_minutes: o - o % 15 }),
-        },
+    (
+        -720i16..=840,
+        prop::option::of((1_790_000_000u64..1_820_000_000, -720i16..=840)),
     )
+        .prop_map(|(offset, change)| ZoneSchedule {
+            offset_minutes: offset - offset % 15,
+            next_change: change.map(|(at, o)| ZoneChange {
+                at,
+                offset_minutes: o - o % 15,
+            }),
+        })
 }
 
 /// Arbitrary profiles: every field varies, within the model's ranges.
@@ -82,7 +97,10 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
         0u8..=10,
         0u8..=100,
     );
-    let consent = (arb_per_channel(arb_consent()), prop::collection::vec((0usize..4, arb_consent()), 0..4));
+    let consent = (
+        arb_per_channel(arb_consent()),
+        prop::collection::vec((0usize..4, arb_consent()), 0..4),
+    );
     let preferences = (
         prop::option::of(arb_channel()),
         prop::collection::vec(prop::sample::select(CATEGORIES.to_vec()), 0..3),
@@ -97,10 +115,25 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
         arb_histogram(),
         prop::collection::vec((arb_channel(), arb_histogram()), 0..3),
     );
-    let other = ((0u8..=100, 0u8..=100), (any::<bool>(), any::<bool>(), any::<bool>()));
+    let other = (
+        (0u8..=100, 0u8..=100),
+        (any::<bool>(), any::<bool>(), any::<bool>()),
+    );
     (descriptive, consent, preferences, behaviour, other).prop_map(
-        |((subject, locale, zone, tier, stage, value, returns), (channels, purposes), prefs, b, o)| {
-            let tiers = [LoyaltyTier::None, LoyaltyTier::Bronze, LoyaltyTier::Silver, LoyaltyTier::Gold, LoyaltyTier::Platinum];
+        |(
+            (subject, locale, zone, tier, stage, value, returns),
+            (channels, purposes),
+            prefs,
+            b,
+            o,
+        )| {
+            let tiers = [
+                LoyaltyTier::None,
+                LoyaltyTier::Bronze,
+                LoyaltyTier::Silver,
+                LoyaltyTier::Gold,
+                LoyaltyTier::Platinum,
+            ];
             let stages = [
                 LifecycleStage::Prospect,
                 LifecycleStage::New,
@@ -109,7 +142,15 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
                 LifecycleStage::Lapsed,
                 LifecycleStage::Churned,
             ];
-            let (affinities, affinity_day, (price_band, discount, r, f, m), engagement, sends, activity, per_channel) = b;
+            let (
+                affinities,
+                affinity_day,
+                (price_band, discount, r, f, m),
+                engagement,
+                sends,
+                activity,
+                per_channel,
+            ) = b;
             Profile {
                 subject,
                 locale: locale.to_owned(),
@@ -121,7 +162,10 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
                 return_rate: returns,
                 consent: ConsentLedger {
                     channels,
-                    purposes: purposes.into_iter().map(|(p, c)| (Purpose::ALL[p], c)).collect(),
+                    purposes: purposes
+                        .into_iter()
+                        .map(|(p, c)| (Purpose::ALL[p], c))
+                        .collect(),
                 },
                 preferences: StatedPreferences {
                     preferred_channel: prefs.0,
@@ -131,22 +175,43 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
                 behaviour: Behaviour {
                     affinities: affinities
                         .into_iter()
-                        .map(|(c, score)| CategoryAffinity { category: c.to_owned(), score })
+                        .map(|(c, score)| CategoryAffinity {
+                            category: c.to_owned(),
+                            score,
+                        })
                         .collect(),
                     affinity_day,
                     price_band,
                     discount_sensitivity: discount,
-                    rfm: RfmBands { recency: r, frequency: f, monetary: m },
-                    engagement: PerChannel(engagement.0.map(|(sent, responded)| Engagement { sent, responded })),
-                    recent_sends: PerChannel(sends.0.map(|(day, week)| RecentSends { day, week: week.max(day) })),
+                    rfm: RfmBands {
+                        recency: r,
+                        frequency: f,
+                        monetary: m,
+                    },
+                    engagement: PerChannel(
+                        engagement
+                            .0
+                            .map(|(sent, responded)| Engagement { sent, responded }),
+                    ),
+                    recent_sends: PerChannel(sends.0.map(|(day, week)| RecentSends {
+                        day,
+                        week: week.max(day),
+                    })),
                     activity,
                     channel_activity: per_channel
                         .into_iter()
                         .map(|(channel, hours)| ChannelActivity { channel, hours })
                         .collect(),
                 },
-                predictions: Predictions { churn_risk: o.0 .0, purchase_propensity: o.0 .1 },
-                service: ServiceState { open_complaint: o.1 .0, pending_refund: o.1 .1, late_order: o.1 .2 },
+                predictions: Predictions {
+                    churn_risk: o.0 .0,
+                    purchase_propensity: o.0 .1,
+                },
+                service: ServiceState {
+                    open_complaint: o.1 .0,
+                    pending_refund: o.1 .1,
+                    late_order: o.1 .2,
+                },
             }
         },
     )
@@ -156,7 +221,12 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
 pub fn arb_session() -> impl Strategy<Value = Session> {
     (
         any::<bool>(),
-        prop::sample::select(vec![Device::Unknown, Device::Desktop, Device::Mobile, Device::Tablet]),
+        prop::sample::select(vec![
+            Device::Unknown,
+            Device::Desktop,
+            Device::Mobile,
+            Device::Tablet,
+        ]),
         prop::collection::vec((prop::sample::select(CATEGORIES.to_vec()), 1u32..6), 0..3),
         0.0f64..500.0,
     )
@@ -167,7 +237,10 @@ pub fn arb_session() -> impl Strategy<Value = Session> {
             page_views: cats.len() as u32,
             categories: cats
                 .into_iter()
-                .map(|(c, views)| CategoryViews { category: c.to_owned(), views })
+                .map(|(c, views)| CategoryViews {
+                    category: c.to_owned(),
+                    views,
+                })
                 .collect(),
             cart_value,
         })
@@ -190,7 +263,11 @@ pub fn arb_context() -> impl Strategy<Value = DecisionContext> {
             now,
             country: Some("DE".into()),
             consent_banner,
-            purpose: if promo { MessagePurpose::Promotional } else { MessagePurpose::Service },
+            purpose: if promo {
+                MessagePurpose::Promotional
+            } else {
+                MessagePurpose::Service
+            },
             extra_sends: PerChannel(extra),
         })
 }

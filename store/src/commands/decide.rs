@@ -14,8 +14,13 @@ use serde_json::{json, Value};
 
 /// Runs `persona decide`.
 pub fn decide(args: &DecideArgs) -> Result<(), CliError> {
-    let ring = keyfile::keyring_from_args(args.verify.keyring.as_deref(), &args.verify.public_keys)?
-        .ok_or_else(|| CliError::Usage("decide needs trusted keys: --keyring FILE or --public-key KEY".into()))?;
+    let ring =
+        keyfile::keyring_from_args(args.verify.keyring.as_deref(), &args.verify.public_keys)?
+            .ok_or_else(|| {
+                CliError::Usage(
+                    "decide needs trusted keys: --keyring FILE or --public-key KEY".into(),
+                )
+            })?;
     let session: Session = match &args.session {
         Some(text) => io::json_arg(text)?,
         None => Session::default(),
@@ -36,7 +41,10 @@ pub fn decide(args: &DecideArgs) -> Result<(), CliError> {
         None => (None, json!({ "status": "absent" })),
         Some(path) => {
             let bytes = io::read_bytes(path)?;
-            let header = SnapshotHeader { audience: audience.clone(), ..snapshot::inspect(&bytes)?.0 };
+            let header = SnapshotHeader {
+                audience: audience.clone(),
+                ..snapshot::inspect(&bytes)?.0
+            };
             let mut opts = verify_options(&args.verify, &header);
             opts.audience = audience;
             opts.now = verify_now;
@@ -50,9 +58,10 @@ pub fn decide(args: &DecideArgs) -> Result<(), CliError> {
                     });
                     (Some(v.document), report)
                 }
-                Err(e) if args.fallback => {
-                    (None, json!({ "status": "refused", "code": e.code(), "message": e.to_string() }))
-                }
+                Err(e) if args.fallback => (
+                    None,
+                    json!({ "status": "refused", "code": e.code(), "message": e.to_string() }),
+                ),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -83,7 +92,10 @@ fn read_context(arg: Option<&str>, now_arg: Option<u64>) -> Result<DecisionConte
     if !object.contains_key("now") {
         object.insert("now".into(), json!(now_arg.unwrap_or_else(now)));
     }
-    serde_json::from_value(value).map_err(|e| CliError::Json { what: "context".into(), message: e.to_string() })
+    serde_json::from_value(value).map_err(|e| CliError::Json {
+        what: "context".into(),
+        message: e.to_string(),
+    })
 }
 
 /// A few lines a support agent can read.
@@ -96,22 +108,46 @@ fn summary(decision: &Decision, profile: &Value) -> String {
     }
     out.push('\n');
     let matched: Vec<&str> = decision.matched_segments().collect();
-    out.push_str(&format!("segments   {}\n", if matched.is_empty() { "-".into() } else { matched.join(", ") }));
-    let channel = decision.channel.channel.map_or("none".to_owned(), |c| c.to_string());
-    out.push_str(&format!("channel    {channel} ({})\n", json_name(&decision.channel.basis)));
+    out.push_str(&format!(
+        "segments   {}\n",
+        if matched.is_empty() {
+            "-".into()
+        } else {
+            matched.join(", ")
+        }
+    ));
+    let channel = decision
+        .channel
+        .channel
+        .map_or("none".to_owned(), |c| c.to_string());
+    out.push_str(&format!(
+        "channel    {channel} ({})\n",
+        json_name(&decision.channel.basis)
+    ));
     let excluded: Vec<String> = decision
         .channel
         .excluded
         .iter()
         .map(|e| format!("{}: {}", e.channel, json_name(&e.reason)))
         .collect();
-    out.push_str(&format!("excluded   {}\n", if excluded.is_empty() { "-".into() } else { excluded.join(", ") }));
+    out.push_str(&format!(
+        "excluded   {}\n",
+        if excluded.is_empty() {
+            "-".into()
+        } else {
+            excluded.join(", ")
+        }
+    ));
     if let Some(t) = &decision.timing {
         let at = t.at.map_or("-".to_owned(), |at| {
             let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at);
             humantime::format_rfc3339_seconds(time).to_string()
         });
-        out.push_str(&format!("send at    {at} ({}, from {})\n", json_name(&t.outcome), json_name(&t.source)));
+        out.push_str(&format!(
+            "send at    {at} ({}, from {})\n",
+            json_name(&t.outcome),
+            json_name(&t.source)
+        ));
     }
     for slot in &decision.content {
         out.push_str(&format!("slot       {} = {}\n", slot.slot, slot.variant));
@@ -120,5 +156,8 @@ fn summary(decision: &Decision, profile: &Value) -> String {
 }
 
 fn json_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 
 /// Evaluates one rule against one data document and prints the result as JSON.
 pub fn eval(rule: Option<&str>, data: Option<&str>) -> Result<(), CliError> {
-    let rule: Value = io::json_arg(rule.ok_or_else(|| CliError::Usage("give a rule, or --batch FILE".into()))?)?;
+    let rule: Value =
+        io::json_arg(rule.ok_or_else(|| CliError::Usage("give a rule, or --batch FILE".into()))?)?;
     let data: Value = match data {
         Some(text) => io::json_arg(text)?,
         None => Value::Null,
@@ -24,13 +25,19 @@ pub fn eval_batch(path: &Path) -> Result<(), CliError> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
-        Box::new(BufReader::new(std::fs::File::open(path).map_err(CliError::io(path))?))
+        Box::new(BufReader::new(
+            std::fs::File::open(path).map_err(CliError::io(path))?,
+        ))
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (index, line) in reader.lines().enumerate() {
         let line = line.map_err(CliError::io(path))?;
-        let result = if line.trim().is_empty() { None } else { Some(eval_line(&line, index + 1)) };
+        let result = if line.trim().is_empty() {
+            None
+        } else {
+            Some(eval_line(&line, index + 1))
+        };
         let text = result.map(|r| r.to_string()).unwrap_or_default();
         writeln!(out, "{text}").map_err(CliError::io("stdout"))?;
     }

@@ -8,7 +8,9 @@ use base64::Engine;
 use persona_edge::codec;
 use persona_edge::profile::Profile;
 use persona_edge::ruleset::{self, Ruleset, RulesetSource, SegmentTest};
-use persona_edge::snapshot::{self, Keyring, SnapshotError, SnapshotHeader, SnapshotKind, VerifyOptions};
+use persona_edge::snapshot::{
+    self, Keyring, SnapshotError, SnapshotHeader, SnapshotKind, VerifyOptions,
+};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -38,7 +40,14 @@ pub fn compile(source: &Path, out: &Path, signing: &SigningArgs) -> Result<(), C
     let compiled = ruleset::compile(&source)?;
     let key = keyfile::read_secret(&signing.key)?;
     let (issued_at, expires_at) = validity(signing)?;
-    let bytes = ruleset::sign_ruleset(&compiled, issued_at, expires_at, signing.seq, &signing.audience, &key)?;
+    let bytes = ruleset::sign_ruleset(
+        &compiled,
+        issued_at,
+        expires_at,
+        signing.seq,
+        &signing.audience,
+        &key,
+    )?;
     io::write_bytes(out, &bytes)?;
     println!(
         "{}",
@@ -48,15 +57,28 @@ pub fn compile(source: &Path, out: &Path, signing: &SigningArgs) -> Result<(), C
 }
 
 /// `persona sign`.
-pub fn sign(profile: &Path, out: &Path, base64: bool, signing: &SigningArgs) -> Result<(), CliError> {
+pub fn sign(
+    profile: &Path,
+    out: &Path,
+    base64: bool,
+    signing: &SigningArgs,
+) -> Result<(), CliError> {
     let profile: Profile = io::read_json(profile)?;
     let key = keyfile::read_secret(&signing.key)?;
     let (issued_at, expires_at) = validity(signing)?;
-    let bytes = snapshot::sign_profile(&profile, issued_at, expires_at, signing.seq, &signing.audience, &key)?;
+    let bytes = snapshot::sign_profile(
+        &profile,
+        issued_at,
+        expires_at,
+        signing.seq,
+        &signing.audience,
+        &key,
+    )?;
     io::write_bytes(out, &bytes)?;
     let mut report = json!({ "out": out, "subject": profile.subject, "bytes": bytes.len() });
     if base64 {
-        report["base64url"] = Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes));
+        report["base64url"] =
+            Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes));
     }
     println!("{report}");
     Ok(())
@@ -64,7 +86,10 @@ pub fn sign(profile: &Path, out: &Path, base64: bool, signing: &SigningArgs) -> 
 
 /// Verification options from the command line, for a snapshot whose header is already known.
 pub(crate) fn verify_options(args: &VerifyArgs, header: &SnapshotHeader) -> VerifyOptions {
-    let audience = args.audience.clone().unwrap_or_else(|| header.audience.clone());
+    let audience = args
+        .audience
+        .clone()
+        .unwrap_or_else(|| header.audience.clone());
     let mut opts = VerifyOptions::new(header.kind, args.now.unwrap_or_else(now), audience);
     opts.subject = args.subject.clone();
     opts.min_sequence = args.min_seq;
@@ -75,8 +100,11 @@ pub(crate) fn verify_options(args: &VerifyArgs, header: &SnapshotHeader) -> Veri
 pub fn inspect(path: &Path, args: &VerifyArgs) -> Result<(), CliError> {
     let bytes = io::read_bytes(path)?;
     let (header, payload) = snapshot::inspect(&bytes)?;
-    let verification = match keyfile::keyring_from_args(args.keyring.as_deref(), &args.public_keys)? {
-        None => json!({ "status": "not_checked", "note": "no keys given: nothing shown here is authenticated" }),
+    let verification = match keyfile::keyring_from_args(args.keyring.as_deref(), &args.public_keys)?
+    {
+        None => {
+            json!({ "status": "not_checked", "note": "no keys given: nothing shown here is authenticated" })
+        }
         Some(ring) => match verify_any(&bytes, &ring, &verify_options(args, &header)) {
             Ok(()) => json!({ "status": "verified" }),
             Err(e) => json!({ "status": "refused", "code": e.code(), "message": e.to_string() }),
@@ -85,7 +113,9 @@ pub fn inspect(path: &Path, args: &VerifyArgs) -> Result<(), CliError> {
     let limit = header.kind.default_max_bytes();
     let document = match header.kind {
         SnapshotKind::Profile => codec::decode::<Profile>(payload, limit).map(|p| json!(p)),
-        SnapshotKind::Ruleset => codec::decode::<Ruleset>(payload, limit).map(|r| ruleset_summary(&r)),
+        SnapshotKind::Ruleset => {
+            codec::decode::<Ruleset>(payload, limit).map(|r| ruleset_summary(&r))
+        }
     }
     .unwrap_or_else(|e| json!({ "error": e.to_string() }));
     let report = json!({
