@@ -35,6 +35,15 @@ pub enum CodecError {
     Encode(String),
 }
 
+/// A type the codec can encode. Implemented for every `bincode::Encode` type; the rest of the crate names
+/// this trait rather than bincode's, so the encoding can be swapped here.
+pub trait Encodable: bincode::Encode {}
+impl<T: bincode::Encode> Encodable for T {}
+
+/// A type the codec can decode. Implemented for every `bincode::Decode<()>` type (see [`Encodable`]).
+pub trait Decodable: bincode::Decode<()> {}
+impl<T: bincode::Decode<()>> Decodable for T {}
+
 const BUDGET_SMALL: usize = 64 << 10;
 const BUDGET_LARGE: usize = 16 << 20;
 
