@@ -35,14 +35,23 @@ pub enum CodecError {
     Encode(String),
 }
 
+/// A type the codec can encode. Implemented for every `bincode::Encode` type; the rest of the crate names
+/// this trait rather than bincode's, so the encoding can be swapped here.
+pub trait Encodable: bincode::Encode {}
+impl<T: bincode::Encode> Encodable for T {}
+
+/// A type the codec can decode. Implemented for every `bincode::Decode<()>` type (see [`Encodable`]).
+pub trait Decodable: bincode::Decode<()> {}
+impl<T: bincode::Decode<()>> Decodable for T {}
+
 const BUDGET_SMALL: usize = 64 << 10;
-const BUDGET_MEDIUM: usize = 1 << 20;
 const BUDGET_LARGE: usize = 16 << 20;
 
 /// The allocation budgets bincode can enforce, in bytes. bincode's limit is a compile-time constant, so a
-/// runtime limit is rounded up to the next of these (each adds a copy of the decoder of `T` to the binary,
-/// hence only a few); limits above the last are capped at it.
-pub const DECODE_BUDGETS: [usize; 3] = [BUDGET_SMALL, BUDGET_MEDIUM, BUDGET_LARGE];
+/// runtime limit is rounded up to the next of these; limits above the last are capped at it. Each budget
+/// adds a copy of the decoder of `T` to the binary (about 16 KB of wasm for a `Profile`), hence only two:
+/// one that fits profiles (4 × their default 16 KiB cap) and one for large documents.
+pub const DECODE_BUDGETS: [usize; 2] = [BUDGET_SMALL, BUDGET_LARGE];
 
 fn config() -> Configuration {
     bincode::config::standard()
@@ -77,8 +86,6 @@ pub fn decode<T: bincode::Decode<()>>(bytes: &[u8], limit: usize) -> Result<T, C
     }
     let decoded = if limit <= BUDGET_SMALL {
         decode_with(bytes, config().with_limit::<BUDGET_SMALL>())
-    } else if limit <= BUDGET_MEDIUM {
-        decode_with(bytes, config().with_limit::<BUDGET_MEDIUM>())
     } else {
         decode_with(bytes, config().with_limit::<BUDGET_LARGE>())
     };

@@ -44,7 +44,7 @@ pub struct SignParams<'a> {
 /// Builds and signs a snapshot whose payload is `payload` encoded with [`codec::encode`].
 ///
 /// Fails with [`SnapshotError::InvalidInput`] if a parameter breaks the header rules.
-pub fn sign<T: bincode::Encode>(
+pub fn sign<T: codec::Encodable>(
     params: &SignParams<'_>,
     payload: &T,
     key: &SigningKey,

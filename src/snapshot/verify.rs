@@ -184,7 +184,7 @@ fn check<'a>(
     Ok((header, raw.payload, signer))
 }
 
-fn decode_payload<T: bincode::Decode<()>>(
+fn decode_payload<T: codec::Decodable>(
     payload: &[u8],
     opts: &VerifyOptions,
 ) -> Result<T, SnapshotError> {
@@ -204,7 +204,7 @@ fn decode_payload<T: bincode::Decode<()>>(
 /// [`SnapshotError::Tampered`]; then the kind's subject rule, [`SnapshotError::MalformedHeader`]), validity window ([`SnapshotError::Expired`],
 /// [`SnapshotError::NotYetValid`]), audience, subject, kind, rollback; only then is the payload decoded
 /// ([`SnapshotError::MalformedPayload`]), within a bounded budget and with no trailing bytes allowed.
-pub fn verify<T: bincode::Decode<()>>(
+pub fn verify<T: codec::Decodable>(
     bytes: &[u8],
     keyring: &Keyring,
     opts: &VerifyOptions,
