@@ -209,7 +209,9 @@ impl FieldTable {
 
 impl FieldCatalog for FieldTable {
     fn resolve(&mut self, path: &str) -> Result<u16, String> {
-        let field = Field::parse(path).ok_or_else(|| format!("unknown field `{path}`"))?;
+        let field = Field::parse(path).ok_or_else(|| {
+            "not a profile, session or context field (see docs/RULESET.md)".to_owned()
+        })?;
         if let Some(index) = self.fields.iter().position(|f| *f == field) {
             return Ok(index as u16);
         }

@@ -95,7 +95,10 @@ fn declined_phone_prefers_email_refund_pending() {
     let timing = d.timing.unwrap();
     assert_eq!(timing.outcome, TimingOutcome::BestHour);
     assert_eq!(timing.local_hour_of_week, Some(12));
-    assert_eq!(timing.at, Some(sample_context().now - 9 * 3600 - 900 + 11 * 3600));
+    assert_eq!(
+        timing.at,
+        Some(sample_context().now - 9 * 3600 - 900 + 11 * 3600)
+    );
 }
 
 #[test]
@@ -138,10 +141,7 @@ fn discount_seeker_gets_the_discount_by_sms() {
 fn vip_by_net_value_is_called_as_he_asked() {
     let d = decide_for("david", &Session::default());
     assert_eq!(
-        d.segments
-            .iter()
-            .find(|s| s.matched)
-            .map(|s| s.name.as_str()),
+        d.segments.iter().find(|s| s.matched).map(|s| &*s.name),
         Some("vip")
     );
     assert_eq!(variant(&d, "hero"), "hero-vip");
@@ -160,7 +160,7 @@ fn churned_customer_gets_no_acquisition_ads() {
     let churn = d
         .segments
         .iter()
-        .find(|s| s.name == "likely_to_churn")
+        .find(|s| &*s.name == "likely_to_churn")
         .unwrap();
     assert_eq!(churn.score, Some(102.0));
     assert_eq!(reason(&d, Channel::Ads), Some(ExclusionReason::Churned));

@@ -114,7 +114,7 @@ fn qualifies(
     match &variant.segment {
         Some(name) => segments
             .iter()
-            .find(|s| s.matched && &s.name == name)
+            .find(|s| s.matched && *s.name == **name)
             .map(|s| (i64::from(s.priority) + (1 << 40), VariantBasis::Segment)),
         None if variant.category.is_some() => Some((0, VariantBasis::TopCategory)),
         None => None,

@@ -44,10 +44,7 @@ pub struct Decision {
 impl Decision {
     /// Names of the matched segments, highest priority first.
     pub fn matched_segments(&self) -> impl Iterator<Item = &str> {
-        self.segments
-            .iter()
-            .filter(|s| s.matched)
-            .map(|s| s.name.as_str())
+        self.segments.iter().filter(|s| s.matched).map(|s| &*s.name)
     }
 }
 

@@ -3,12 +3,13 @@
 use crate::fields::DecisionInput;
 use crate::ruleset::{Ruleset, SegmentTest};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// One segment's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentResult {
     /// Segment name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Segment priority.
     pub priority: i32,
     /// Whether the customer is in the segment.

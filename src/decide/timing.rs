@@ -83,24 +83,22 @@ pub fn choose_time(
         .and_then(|p| p.preferences.quiet_hours)
         .unwrap_or(policy.quiet_hours);
     let (scores, source) = hour_scores(policy, profile, channel);
+    let allowed_hours: [bool; 24] =
+        std::array::from_fn(|h| !quiet.contains(h as u8) && policy.send_window.contains(h as u8));
+    let allowed = |c: &Candidate| allowed_hours[c.hour_of_week % 24];
     let candidates = candidate_hours(&zone, now, policy.horizon_hours);
-    let allowed = |local: i64| {
-        let hour = hour_of_day(local);
-        !quiet.contains(hour) && policy.send_window.contains(hour)
-    };
     // Best = highest score; the earliest such hour wins ties.
     let best = candidates
-        .iter()
-        .copied()
-        .fold(None::<(u64, i64)>, |best, cand| match best {
-            Some(b) if scores[hour_of_week(b.1)] >= scores[hour_of_week(cand.1)] => Some(b),
+        .clone()
+        .fold(None::<Candidate>, |best, cand| match best {
+            Some(b) if scores[b.hour_of_week] >= scores[cand.hour_of_week] => Some(b),
             _ => Some(cand),
         });
     let Some(best) = best else {
         return unscheduled(None, source, TimingOutcome::NoAllowedHour);
     };
-    let best_how = hour_of_week(best.1) as u16;
-    let chosen = if allowed(best.1) {
+    let best_how = best.hour_of_week as u16;
+    let chosen = if allowed(&best) {
         Some((best, TimingOutcome::BestHour))
     } else {
         match policy.quiet_hours_policy {
@@ -108,20 +106,19 @@ pub fn choose_time(
                 return unscheduled(Some(best_how), source, TimingOutcome::Dropped)
             }
             QuietHoursPolicy::Defer => candidates
-                .iter()
-                .find(|c| c.0 > best.0 && allowed(c.1))
-                .map(|c| (*c, TimingOutcome::Deferred)),
+                .clone()
+                .find(|c| c.utc > best.utc && allowed(c))
+                .map(|c| (c, TimingOutcome::Deferred)),
             QuietHoursPolicy::NearestEdge => candidates
-                .iter()
-                .filter(|c| allowed(c.1))
-                .min_by_key(|c| (c.0.abs_diff(best.0), c.0))
-                .map(|c| (*c, TimingOutcome::MovedToNearestEdge)),
+                .filter(allowed)
+                .min_by_key(|c| (c.utc.abs_diff(best.utc), c.utc))
+                .map(|c| (c, TimingOutcome::MovedToNearestEdge)),
         }
     };
     match chosen {
-        Some(((utc, local), outcome)) => SendTime {
-            at: Some(utc),
-            local_hour_of_week: Some(hour_of_week(local) as u16),
+        Some((c, outcome)) => SendTime {
+            at: Some(c.utc),
+            local_hour_of_week: Some(c.hour_of_week as u16),
             best_hour_of_week: Some(best_how),
             source,
             outcome,
@@ -197,20 +194,57 @@ fn hour_scores(
     (smoothed, source)
 }
 
-/// The starts of the next `horizon` local hours after `now`, as (UTC instant, local wall seconds),
-/// strictly increasing in UTC (a local hour skipped by a daylight-saving change is left out).
-fn candidate_hours(zone: &ZoneSchedule, now: u64, horizon: u16) -> Vec<(u64, i64)> {
-    let first_local = (zone.to_local(now).div_euclid(HOUR) + 1) * HOUR;
-    let mut out: Vec<(u64, i64)> = Vec::with_capacity(usize::from(horizon));
-    for i in 0..i64::from(horizon.clamp(1, 336)) {
-        let local = first_local + i * HOUR;
-        let utc = zone.to_utc(local);
-        let fresh = out.last().is_none_or(|last| utc > last.0);
-        if utc > now && fresh && zone.to_local(utc) == local {
-            out.push((utc, local));
-        }
+/// A local hour the message could go out at.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    /// UTC instant of the start of the hour.
+    utc: u64,
+    /// Local hour of week (0 = Monday 00:00).
+    hour_of_week: usize,
+}
+
+/// The starts of the next `horizon` local hours after `now`, strictly increasing in UTC (a local hour
+/// skipped by a daylight-saving change is left out). Computed lazily: no allocation on the decision path.
+#[derive(Clone)]
+struct CandidateHours {
+    zone: ZoneSchedule,
+    now: u64,
+    next_local: i64,
+    next_hour_of_week: usize,
+    remaining: u16,
+    last_utc: u64,
+}
+
+fn candidate_hours(zone: &ZoneSchedule, now: u64, horizon: u16) -> CandidateHours {
+    let next_local = (zone.to_local(now).div_euclid(HOUR) + 1) * HOUR;
+    CandidateHours {
+        zone: *zone,
+        now,
+        next_local,
+        next_hour_of_week: hour_of_week(next_local),
+        remaining: horizon.clamp(1, 336),
+        last_utc: now,
     }
-    out
+}
+
+impl Iterator for CandidateHours {
+    type Item = Candidate;
+
+    fn next(&mut self) -> Option<Candidate> {
+        while self.remaining > 0 {
+            self.remaining -= 1;
+            let local = self.next_local;
+            let hour_of_week = self.next_hour_of_week;
+            self.next_local += HOUR;
+            self.next_hour_of_week = (hour_of_week + 1) % HOURS_PER_WEEK;
+            let utc = self.zone.to_utc(local);
+            if utc > self.now && utc > self.last_utc && self.zone.to_local(utc) == local {
+                self.last_utc = utc;
+                return Some(Candidate { utc, hour_of_week });
+            }
+        }
+        None
+    }
 }
 
 /// Local hour of day (0..=23) of local wall seconds.

@@ -68,7 +68,11 @@ impl ActivityHistogram {
 
     /// Sum of all levels: a measure of how much evidence the histogram carries.
     pub fn mass(&self) -> u32 {
-        self.levels().iter().map(|l| u32::from(*l)).sum()
+        // Each byte holds four 2-bit levels: low bits count once, high bits twice.
+        self.0
+            .iter()
+            .map(|b| (b & 0x55).count_ones() + 2 * (b & 0xAA).count_ones())
+            .sum()
     }
 }
 

@@ -111,6 +111,7 @@ impl LifecycleStage {
 /// Quiet hours in the customer's local time: no messages from `start_hour` until `end_hour`
 /// (wrapping past midnight when `start_hour > end_hour`, e.g. 21..8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct QuietHours {
     /// First quiet hour, 0..=23.
     pub start_hour: u8,

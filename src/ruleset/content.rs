@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One piece of content that can fill a slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct Variant {
     /// Stable id, reported in decisions and feedback.
     pub id: String,
@@ -24,6 +25,7 @@ pub struct Variant {
 
 /// A named place on the page that gets one variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct Slot {
     /// Slot name, as in the page's slot attribute.
     pub name: String,
@@ -62,6 +64,7 @@ pub enum Margin {
 
 /// Business context for one item (from the catalogue/ERP, not per customer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct CatalogueItem {
     /// Item id.
     pub id: String,
@@ -81,6 +84,7 @@ pub struct CatalogueItem {
 
 /// The catalogue context a ruleset carries.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// Items that variants may promote.
     #[serde(default)]

@@ -129,7 +129,7 @@ pub fn compile(source: &RulesetSource) -> Result<Ruleset, RulesetError> {
         if !is_valid_segment_name(&seg.name) {
             return Err(RulesetError::SegmentName(seg.name.clone()));
         }
-        if segments.iter().any(|s: &Segment| s.name == seg.name) {
+        if segments.iter().any(|s: &Segment| *s.name == *seg.name) {
             return Err(RulesetError::DuplicateSegment(seg.name.clone()));
         }
         let shape = |message| RulesetError::SegmentShape {
@@ -156,7 +156,7 @@ pub fn compile(source: &RulesetSource) -> Result<Ruleset, RulesetError> {
             (None, None, _) => return Err(shape("needs a `rule` or a `score`")),
         };
         segments.push(Segment {
-            name: seg.name.clone(),
+            name: seg.name.as_str().into(),
             priority: seg.priority,
             test,
         });
@@ -189,7 +189,7 @@ impl Ruleset {
             };
             rule.validate(self.fields.len())
                 .map_err(|error| RulesetError::Rule {
-                    segment: segment.name.clone(),
+                    segment: segment.name.to_string(),
                     error,
                 })?;
         }
@@ -216,7 +216,7 @@ fn check_slots(slots: &[Slot], segments: &[Segment]) -> Result<(), RulesetError>
         }
         for variant in &slot.variants {
             if let Some(name) = &variant.segment {
-                if !segments.iter().any(|s| &s.name == name) {
+                if !segments.iter().any(|s| *s.name == **name) {
                     return Err(RulesetError::UnknownSegment {
                         slot: slot.name.clone(),
                         variant: variant.id.clone(),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Frequency cap of one channel for promotional messages; `None` means no cap for that window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct FrequencyCap {
     /// Most sends in any 24 hours.
     #[serde(default)]
@@ -18,6 +19,7 @@ pub struct FrequencyCap {
 
 /// How one channel is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelRule {
     /// Whether the channel may be used at all by this ruleset.
     #[serde(default = "yes")]
@@ -66,6 +68,7 @@ impl Default for ChannelRule {
 
 /// Channel policy of a ruleset.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelPolicy {
     /// Rules per channel; channels left out of the authoring JSON get [`ChannelRule::default`].
     #[serde(default)]
@@ -97,6 +100,7 @@ pub enum QuietHoursPolicy {
 /// Hours of the local day in which a campaign may send: from `start_hour` until `end_hour`
 /// (wrapping past midnight when `start_hour > end_hour`; equal means all day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct SendWindow {
     /// First allowed hour, 0..=23.
     pub start_hour: u8,
@@ -127,6 +131,7 @@ impl Default for SendWindow {
 
 /// Timing policy of a ruleset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct TimingPolicy {
     /// Quiet hours for customers who stated none.
     #[serde(default = "default_quiet")]
@@ -193,6 +198,7 @@ impl TimingPolicy {
 
 /// How stored affinities age and how the live session moves them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
+#[serde(deny_unknown_fields)]
 pub struct AffinityPolicy {
     /// Days after which a stored affinity counts half.
     #[serde(default = "default_half_life")]

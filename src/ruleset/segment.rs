@@ -3,6 +3,7 @@
 use crate::rules::Rule;
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// How a segment decides membership.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
@@ -21,8 +22,8 @@ pub enum SegmentTest {
 /// A compiled segment.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub struct Segment {
-    /// Segment name (unique in the ruleset).
-    pub name: String,
+    /// Segment name (unique in the ruleset); shared, so decisions can name it without copying.
+    pub name: Arc<str>,
     /// Higher priority segments come first in decisions and win content slots.
     pub priority: i32,
     /// The membership test.

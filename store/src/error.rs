@@ -45,6 +45,9 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Io { .. } => 1,
+            CliError::Snapshot(
+                SnapshotError::InvalidKey { .. } | SnapshotError::InvalidInput { .. },
+            ) => 2,
             CliError::Snapshot(_) => 3,
             _ => 2,
         }

@@ -49,6 +49,21 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     std::fs::write(path, bytes).map_err(CliError::io(path))
 }
 
+/// Writes `text` to stdout and flushes. A stdout that can't be written (a closed pipe as in
+/// `persona inspect ... | head`, a full disk) is an error with exit code 1, not a panic as with `println!`.
+pub fn print(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(CliError::io("stdout"))
+}
+
+/// [`print`] with a newline.
+pub fn print_line(text: impl std::fmt::Display) -> Result<(), CliError> {
+    print(&format!("{text}\n"))
+}
+
 /// Parses a duration like `90s`, `30m`, `24h`, `7d` (or plain seconds) into seconds.
 pub fn parse_duration(text: &str) -> Result<u64, CliError> {
     let bad = || {

@@ -68,16 +68,15 @@ pub fn decide(args: &DecideArgs) -> Result<(), CliError> {
     };
     let decision = decide_for(&ruleset.document, profile.as_ref(), &session, &context);
     if args.summary {
-        print!("{}", summary(&decision, &profile_report));
+        io::print(&summary(&decision, &profile_report))
     } else {
         let report = json!({
             "ruleset": { "name": ruleset.document.name, "sequence": ruleset.header.sequence },
             "profile": profile_report,
             "decision": decision,
         });
-        println!("{}", pretty(&report));
+        io::print_line(pretty(&report))
     }
-    Ok(())
 }
 
 /// Reads the context; `now` defaults to `--now`, then to the current time.

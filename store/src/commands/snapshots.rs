@@ -17,11 +17,9 @@ use std::path::Path;
 /// `persona keygen`.
 pub fn keygen(out: &Path) -> Result<(), CliError> {
     let (kid, secret) = keyfile::generate(out)?;
-    println!(
-        "{}",
-        json!({ "kid": kid.to_hex(), "secret": secret, "keyring": out.join("keyring.json") })
-    );
-    Ok(())
+    io::print_line(
+        json!({ "kid": kid.to_hex(), "secret": secret, "keyring": out.join("keyring.json") }),
+    )
 }
 
 /// Issue and expiry times from the signing options.
@@ -49,11 +47,9 @@ pub fn compile(source: &Path, out: &Path, signing: &SigningArgs) -> Result<(), C
         &key,
     )?;
     io::write_bytes(out, &bytes)?;
-    println!(
-        "{}",
-        json!({ "out": out, "bytes": bytes.len(), "segments": compiled.segments.len(), "fields": compiled.fields.len() })
-    );
-    Ok(())
+    io::print_line(
+        json!({ "out": out, "bytes": bytes.len(), "segments": compiled.segments.len(), "fields": compiled.fields.len() }),
+    )
 }
 
 /// `persona sign`.
@@ -80,8 +76,7 @@ pub fn sign(
         report["base64url"] =
             Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes));
     }
-    println!("{report}");
-    Ok(())
+    io::print_line(report)
 }
 
 /// Verification options from the command line, for a snapshot whose header is already known.
@@ -124,8 +119,7 @@ pub fn inspect(path: &Path, args: &VerifyArgs) -> Result<(), CliError> {
         "verification": verification,
         "document": document,
     });
-    println!("{}", pretty(&report));
-    Ok(())
+    io::print_line(pretty(&report))
 }
 
 fn verify_any(bytes: &[u8], ring: &Keyring, opts: &VerifyOptions) -> Result<(), SnapshotError> {
