@@ -282,7 +282,8 @@ impl Compiler<'_> {
         root: Root,
         start: (usize, usize),
     ) -> Result<Done, RuleError> {
-        let dynamic = kids.iter().any(|k| k.dynamic) || matches!(root, Root::Slot(_));
+        // `missing` reads the data (its slot or the iteration scope) whatever its arguments.
+        let dynamic = kids.iter().any(|k| k.dynamic) || matches!(op, Op::Missing | Op::MissingSome);
         let span = Span {
             start: self.edges.len() as u32,
             len: kids.len() as u32,

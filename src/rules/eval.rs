@@ -390,29 +390,28 @@ impl<'r> Eval<'r> {
                 number(acc)
             }
             Op::Sub | Op::Div | Op::Mod => {
-                let f: fn(f64, f64) -> f64 = match op {
-                    Op::Sub => |a, b| a - b,
-                    Op::Div => arith::div,
-                    _ => arith::rem,
+                let chain = match op {
+                    Op::Sub => arith::Chain::Sub,
+                    Op::Div => arith::Chain::Div,
+                    _ => arith::Chain::Mod,
                 };
                 if let [only] = args {
                     let v = self.child(*only, me, scope, depth);
-                    return number(match (&*v, op) {
-                        (Value::Array(items), Op::Mod) if items.len() < 2 => f64::NAN,
+                    return number(match (&*v, chain) {
+                        (Value::Array(items), arith::Chain::Mod) if items.len() < 2 => f64::NAN,
                         (Value::Array(items), _) => {
-                            arith::fold(items.iter().map(Value::to_number_or_nan), f)
+                            arith::chain(items.iter().map(Value::to_number_or_nan), chain)
                         }
-                        (other, Op::Sub) => -other.to_number_or_nan(),
-                        (other, Op::Div) => arith::div(1.0, other.to_number_or_nan()),
+                        (other, arith::Chain::Sub) => -other.to_number_or_nan(),
+                        (other, arith::Chain::Div) => arith::div(1.0, other.to_number_or_nan()),
                         _ => f64::NAN,
                     });
                 }
-                let mut acc: Option<f64> = None;
-                for c in args {
-                    let n = self.child(*c, me, scope, depth).to_number_or_nan();
-                    acc = Some(acc.map_or(n, |a| f(a, n)));
-                }
-                number(acc.unwrap_or(f64::NAN))
+                number(arith::chain(
+                    args.iter()
+                        .map(|c| self.child(*c, me, scope, depth).to_number_or_nan()),
+                    chain,
+                ))
             }
             Op::Max | Op::Min => {
                 let max = op == Op::Max;

@@ -132,7 +132,13 @@ impl Value {
         Some(cur)
     }
 
-    fn from_json_depth(json: &serde_json::Value, depth: usize) -> Value {
+    /// Converts a data document for evaluation: like `From<&serde_json::Value>`, but object
+    /// members whose value is `null` are left out, since `null` and absent are the same to rules.
+    pub fn from_json_data(json: &serde_json::Value) -> Value {
+        Value::from_json_depth(json, 0, true)
+    }
+
+    fn from_json_depth(json: &serde_json::Value, depth: usize, drop_null: bool) -> Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -142,13 +148,19 @@ impl Value {
             serde_json::Value::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|v| Value::from_json_depth(v, depth + 1))
+                    .map(|v| Value::from_json_depth(v, depth + 1, drop_null))
                     .collect(),
             ),
             serde_json::Value::Object(members) => Value::Object(
                 members
                     .iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json_depth(v, depth + 1)))
+                    .filter(|(_, v)| !(drop_null && v.is_null()))
+                    .map(|(k, v)| {
+                        (
+                            Arc::from(k.as_str()),
+                            Value::from_json_depth(v, depth + 1, drop_null),
+                        )
+                    })
                     .collect(),
             ),
         }
@@ -270,13 +282,13 @@ fn is_decimal_literal(b: &[u8]) -> bool {
 
 impl From<&serde_json::Value> for Value {
     fn from(json: &serde_json::Value) -> Self {
-        Value::from_json_depth(json, 0)
+        Value::from_json_depth(json, 0, false)
     }
 }
 
 impl From<serde_json::Value> for Value {
     fn from(json: serde_json::Value) -> Self {
-        Value::from_json_depth(&json, 0)
+        Value::from_json_depth(&json, 0, false)
     }
 }
 

@@ -55,7 +55,7 @@ impl<'v> Iterator for Values<'v> {
 }
 
 impl<'r> Eval<'r> {
-    /// `merge` (arrays are flattened one level, `null` dropped) and literal arrays.
+    /// `merge` (arrays are flattened one level, `null`s dropped) and literal arrays.
     pub(crate) fn collect<'s>(
         &mut self,
         op: Op,
@@ -70,13 +70,12 @@ impl<'r> Eval<'r> {
         let mut out = Vec::with_capacity(args.len());
         for c in args {
             let v = self.child(*c, me, scope, depth);
-            match (op, v) {
-                (Op::Merge, Cow::Borrowed(Value::Array(items))) => {
-                    out.extend(items.iter().cloned())
+            match (op, &*v) {
+                (Op::Merge, Value::Array(items)) => {
+                    out.extend(items.iter().filter(|v| !v.is_null()).cloned())
                 }
-                (Op::Merge, Cow::Owned(Value::Array(items))) => out.extend(items.iter().cloned()),
-                (Op::Merge, v) if v.is_null() => {}
-                (_, v) => out.push(v.into_owned()),
+                (Op::Merge, Value::Null) => {}
+                _ => out.push(v.into_owned()),
             }
             if out.len() > MAX_BUILD_LEN {
                 return self.fail();
