@@ -12,11 +12,13 @@
 //!    arithmetic, integer division by zero, loose equality or ordering across incompatible types,
 //!    non-numeric `max`/`min`, `filter` over a scalar, …) we return a value. Such cases are
 //!    counted as excluded; at least half of all cases must still be compared.
-//! 3. Compile errors on both sides count as agreement.
+//! 3. **We reject invalid rules statically.** An unknown operator or an impossible argument count
+//!    is a compile error wherever it appears; datalogic-rs may first eliminate the dead branch
+//!    holding it and return a value. Counted separately. Errors on both sides count as agreement.
 
 use std::cell::Cell;
 
-use persona_edge::rules::eval_json;
+use persona_edge::rules::{eval_json, RuleErrorKind};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Map, Value as Json};
@@ -60,9 +62,34 @@ const SAFE_PATHS: &[&str] = &[
 
 /// Every path `var` may read without a default.
 const ALL_PATHS: &[&str] = &[
-    "", "n", "m", "s", "t", "b", "z", "nope", "nums", "strs", "mixed", "objs", "o", "nums.0",
-    "nums.2", "strs.1", "mixed.0", "mixed.1", "objs.0", "objs.0.k", "objs.1.v", "o.k", "k", "v",
-    "current", "accumulator", "current.k", "accumulator.0",
+    "",
+    "n",
+    "m",
+    "s",
+    "t",
+    "b",
+    "z",
+    "nope",
+    "nums",
+    "strs",
+    "mixed",
+    "objs",
+    "o",
+    "nums.0",
+    "nums.2",
+    "strs.1",
+    "mixed.0",
+    "mixed.1",
+    "objs.0",
+    "objs.0.k",
+    "objs.1.v",
+    "o.k",
+    "k",
+    "v",
+    "current",
+    "accumulator",
+    "current.k",
+    "accumulator.0",
 ];
 
 fn var() -> impl Strategy<Value = Json> {
@@ -146,6 +173,9 @@ fn rule() -> impl Strategy<Value = Json> {
             1 => args(0, 3).prop_map(Json::Array),
             1 => keys().prop_map(|k| json!({ "missing": k })),
             1 => (number(), keys()).prop_map(|(n, k)| json!({ "missing_some": [n, k] })),
+            // rules both sides must reject: unknown operators and impossible argument counts
+            1 => (prop::sample::select(vec!["nope", "==", "<", "%", "map", "reduce", "!=", "max"]), args(0, 1))
+                .prop_map(|(o, a)| op(o, a)),
             // computed paths
             1 => (b.clone(), prop::sample::select(SAFE_PATHS), prop::sample::select(SAFE_PATHS), prop::option::of(scalar()))
                 .prop_map(|(c, p, q, d)| {
@@ -162,9 +192,20 @@ fn rule() -> impl Strategy<Value = Json> {
 fn data() -> impl Strategy<Value = Json> {
     let obj = || (number(), string()).prop_map(|(k, v)| json!({"k": k, "v": v}));
     (
-        (prop::option::of(number()), number(), prop::option::of(string()), string()),
-        (prop::option::of(any::<bool>()), prop::collection::vec(number(), 0..4)),
-        (prop::collection::vec(string(), 0..4), prop::collection::vec(scalar(), 0..4)),
+        (
+            prop::option::of(number()),
+            number(),
+            prop::option::of(string()),
+            string(),
+        ),
+        (
+            prop::option::of(any::<bool>()),
+            prop::collection::vec(number(), 0..4),
+        ),
+        (
+            prop::collection::vec(string(), 0..4),
+            prop::collection::vec(scalar(), 0..4),
+        ),
         (prop::collection::vec(obj(), 0..3), obj()),
     )
         .prop_map(|((n, m, s, t), (b, nums), (strs, mixed), (objs, o))| {
@@ -203,7 +244,10 @@ fn without_null_members(v: &Json) -> Json {
 fn close(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
         }
         (Json::Array(x), Json::Array(y)) => {
@@ -220,7 +264,23 @@ fn close(a: &Json, b: &Json) -> bool {
 struct Stats {
     compared: Cell<u32>,
     both_errors: Cell<u32>,
-    oracle_errors: Cell<u32>,
+    oracle_nan: Cell<u32>,
+    oracle_invalid_args: Cell<u32>,
+    stricter: Cell<u32>,
+}
+
+/// The kinds of evaluation error datalogic-rs may raise where we return a value (difference 2).
+/// Anything else (an unknown operator, say) is a real disagreement.
+fn excluded_kind<'s>(stats: &'s Stats, error: &str) -> Option<&'s Cell<u32>> {
+    if error.contains("Thrown(Object([(\"type\", String(\"NaN\"))]))")
+        || error.contains("InvalidArguments(\"NaN\")")
+    {
+        Some(&stats.oracle_nan)
+    } else if error.contains("InvalidArguments(\"Invalid Arguments\")") {
+        Some(&stats.oracle_invalid_args)
+    } else {
+        None
+    }
 }
 
 fn bump(c: &Cell<u32>) {
@@ -264,9 +324,29 @@ fn agrees_with_datalogic() {
             }
             (Err(_), Err(_)) => bump(&stats.both_errors),
             // Difference 2: the oracle throws, we are total.
-            (Ok(_), Err(_)) => bump(&stats.oracle_errors),
+            (Ok(a), Err(e)) => match excluded_kind(&stats, e) {
+                Some(counter) => {
+                    bump(counter);
+                    if std::env::var_os("JSONLOGIC_DIFF_SHOW_EXCLUDED").is_some() {
+                        eprintln!("excluded: {rule} @ {data} => ours {a}, datalogic-rs {e}");
+                    }
+                }
+                None => prop_assert!(
+                    false,
+                    "rule {rule}\ndata {data}\nours {a}\ndatalogic error {e}"
+                ),
+            },
+            // Difference 3: we reject unknown operators and impossible argument counts anywhere
+            // in the rule; datalogic-rs only where they survive its dead-branch elimination.
             (Err(e), Ok(b)) => {
-                prop_assert!(false, "rule {rule}\ndata {data}\nours: error {e}\ndatalogic {b}")
+                prop_assert!(
+                    matches!(
+                        e.kind,
+                        RuleErrorKind::UnknownOperator(_) | RuleErrorKind::Arity { .. }
+                    ),
+                    "rule {rule}\ndata {data}\nours: error {e}\ndatalogic {b}"
+                );
+                bump(&stats.stricter);
             }
         }
         Ok(())
@@ -274,13 +354,17 @@ fn agrees_with_datalogic() {
     if let Err(e) = result {
         panic!("{e}");
     }
-    let (compared, both, excluded) = (
+    let (compared, both, nan, invalid, stricter) = (
         stats.compared.get(),
         stats.both_errors.get(),
-        stats.oracle_errors.get(),
+        stats.oracle_nan.get(),
+        stats.oracle_invalid_args.get(),
+        stats.stricter.get(),
     );
     eprintln!(
-        "differential: {compared} compared equal, {both} both errors, {excluded} excluded (datalogic-rs error, ours total)"
+        "differential: {compared} equal, {both} rejected by both, {stricter} rejected by us only \
+         (dead branch), excluded where only datalogic-rs errs: {nan} NaN/incompatible, \
+         {invalid} invalid arguments"
     );
     assert!(
         compared >= cases / 2,

@@ -17,11 +17,17 @@ fn merge_drops_nulls() {
 fn missing_inside_iteration_reads_the_element() {
     let data = json!({"objs": [{"k": 1}, {"v": 2}]});
     assert_eq!(
-        run(json!({"map": [{"var": "objs"}, {"missing": ["k"]}]}), data.clone()),
+        run(
+            json!({"map": [{"var": "objs"}, {"missing": ["k"]}]}),
+            data.clone()
+        ),
         json!([[], ["k"]])
     );
     assert_eq!(
-        run(json!({"map": [{"var": "objs"}, {"missing_some": [1, ["k", "v"]]}]}), data),
+        run(
+            json!({"map": [{"var": "objs"}, {"missing_some": [1, ["k", "v"]]}]}),
+            data
+        ),
         json!([[], []])
     );
 }
