@@ -12,7 +12,11 @@ pub const MAX_VALUE_DEPTH: usize = 128;
 ///
 /// Strings, arrays and objects are reference counted, so cloning a value never copies its contents.
 /// Objects keep their members in order, as a slice of `(key, value)` pairs.
-#[derive(Clone, Debug, PartialEq, Default)]
+///
+/// `PartialEq` is structural equality of the data (with `NaN` equal to itself, so that rules
+/// holding a folded `NaN` compare equal after a round trip); rules compare values with their own
+/// `==`/`===` semantics.
+#[derive(Clone, Debug, Default)]
 pub enum Value {
     /// `null`, also what a missing field reads as.
     #[default]
@@ -27,6 +31,20 @@ pub enum Value {
     Array(Arc<[Value]>),
     /// An object, as `(key, value)` pairs in document order.
     Object(Arc<[(Arc<str>, Value)]>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b || (a.is_nan() && b.is_nan()),
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Value {
