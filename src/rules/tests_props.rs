@@ -87,8 +87,9 @@ proptest! {
         if let Ok(compiled) = compile(&rule, &mut catalog) {
             prop_assert!(compiled.validate(catalog.paths().len()).is_ok());
             let slots = catalog.bind(&data);
-            let _ = compiled.evaluate(&slots);
-            let _ = compiled.evaluate_bool(&slots);
+            let value = compiled.evaluate(&slots);
+            // The boolean fast path agrees with the truthiness of the full result.
+            prop_assert_eq!(compiled.evaluate_bool(&slots), value.truthy());
             let _ = compiled.evaluate_number(&slots);
             // Wrong slot counts read as null rather than panicking.
             let _ = compiled.evaluate(&slots[..slots.len() / 2]);

@@ -84,6 +84,12 @@ impl<'r> Eval<'r> {
         Cow::Owned(Value::array(out))
     }
 
+    /// The truthiness of the body `body` (a child of node `me`) for one element.
+    fn body_truthy(&mut self, body: u32, me: usize, item: &Value, depth: usize) -> bool {
+        let scope = Scope { item, acc: None };
+        self.truthy(body, me, Some(&scope), depth + 1)
+    }
+
     /// Evaluates the body `body` (a child of node `me`) for one element.
     fn body<'l>(
         &mut self,
@@ -131,7 +137,7 @@ impl<'r> Eval<'r> {
                 Source::Members(members) => {
                     let mut out = Vec::new();
                     for (k, v) in members.iter() {
-                        if self.body(body, me, v, None, depth).truthy() {
+                        if self.body_truthy(body, me, v, depth) {
                             out.push((k.clone(), v.clone()));
                         }
                     }
@@ -140,7 +146,7 @@ impl<'r> Eval<'r> {
                 _ => {
                     let mut out = Vec::new();
                     for v in source.values() {
-                        if self.body(body, me, v, None, depth).truthy() {
+                        if self.body_truthy(body, me, v, depth) {
                             out.push(v.clone());
                         }
                     }
@@ -153,7 +159,7 @@ impl<'r> Eval<'r> {
                 let mut all = true;
                 for v in source.values() {
                     seen = true;
-                    let t = self.body(body, me, v, None, depth).truthy();
+                    let t = self.body_truthy(body, me, v, depth);
                     any |= t;
                     all &= t;
                     // `all` stops at the first falsy element, `some`/`none` at the first truthy.
