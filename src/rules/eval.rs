@@ -560,11 +560,11 @@ impl<'r> Eval<'r> {
                         other => Some(other.to_number_or_nan()),
                     }
                 } else {
-                    let mut nums = Vec::with_capacity(args.len());
-                    for c in args {
-                        nums.push(self.child(*c, me, scope, depth).to_number_or_nan());
-                    }
-                    arith::extremum(nums.into_iter(), max)
+                    arith::extremum(
+                        args.iter()
+                            .map(|c| self.child(*c, me, scope, depth).to_number_or_nan()),
+                        max,
+                    )
                 };
                 result.map_or(NULL, number)
             }
