@@ -34,11 +34,12 @@ impl OpenCatalog {
     }
 
     /// Fills one value per slot from `data`: `"a.b.0"` walks object members and array indices,
-    /// `""` is the whole document, anything not found is `Null`.
+    /// `""` is the whole document, anything not found is `Null`. Values convert with
+    /// [`Value::from_json_data`] (object members that are `null` are left out).
     pub fn bind(&self, data: &serde_json::Value) -> Vec<Value> {
         self.paths
             .iter()
-            .map(|p| lookup_json(data, p).map_or(Value::Null, Value::from))
+            .map(|p| lookup_json(data, p).map_or(Value::Null, Value::from_json_data))
             .collect()
     }
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use super::catalog::FieldCatalog;
 use super::error::{RuleError, RuleErrorKind};
 use super::eval::{eval_partial, min_present};
-use super::node::{compact, Base, Node, Op, Root, Rule, Span, MAX_DEPTH, MAX_NODES};
+use super::node::{
+    compact, Base, BinOp, Node, Op, Operand, Root, Rule, Span, MAX_DEPTH, MAX_NODES,
+};
 use super::text::to_text;
 use super::value::Value;
 
@@ -282,7 +284,8 @@ impl Compiler<'_> {
         root: Root,
         start: (usize, usize),
     ) -> Result<Done, RuleError> {
-        let dynamic = kids.iter().any(|k| k.dynamic) || matches!(root, Root::Slot(_));
+        // `missing` reads the data (its slot or the iteration scope) whatever its arguments.
+        let dynamic = kids.iter().any(|k| k.dynamic) || matches!(op, Op::Missing | Op::MissingSome);
         let span = Span {
             start: self.edges.len() as u32,
             len: kids.len() as u32,
@@ -295,7 +298,7 @@ impl Compiler<'_> {
         })?;
         let done = Done { idx, dynamic };
         if dynamic {
-            return Ok(done);
+            return Ok(self.fuse_binary(op, kids, done));
         }
         match eval_partial(&self.nodes, &self.edges) {
             Some(v) => {
@@ -305,6 +308,40 @@ impl Compiler<'_> {
             }
             None => Ok(done),
         }
+    }
+
+    /// Rewrites a two-argument comparison or `in` into a [`Node::Binary`] with its field reads
+    /// and constants inline (the replaced argument nodes become garbage for `compact`).
+    fn fuse_binary(&mut self, op: Op, kids: &[Done], done: Done) -> Done {
+        let bin = match op {
+            Op::Eq => BinOp::Eq,
+            Op::StrictEq => BinOp::StrictEq,
+            Op::Ne => BinOp::Ne,
+            Op::StrictNe => BinOp::StrictNe,
+            Op::Lt => BinOp::Lt,
+            Op::Le => BinOp::Le,
+            Op::Gt => BinOp::Gt,
+            Op::Ge => BinOp::Ge,
+            Op::In => BinOp::In,
+            _ => return done,
+        };
+        let [a, b] = kids else {
+            return done;
+        };
+        let operand = |d: &Done| match self.nodes.get(d.idx as usize) {
+            Some(Node::Slot(s)) => Operand::Slot(*s),
+            Some(Node::Const(v)) => Operand::Const(v.clone()),
+            _ => Operand::Node(d.idx),
+        };
+        let node = Node::Binary {
+            op: bin,
+            a: operand(a),
+            b: operand(b),
+        };
+        if let Some(slot) = self.nodes.get_mut(done.idx as usize) {
+            *slot = node;
+        }
+        done
     }
 
     /// `and` / `or` / `if`: constant leading conditions decide or drop branches at compile time.

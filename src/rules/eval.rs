@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::node::{Base, Node, Op, Root, Rule, Span, MAX_DEPTH};
+use super::node::{Base, BinOp, Node, Op, Operand, Root, Rule, Span, MAX_DEPTH};
 use super::ops::arith;
 use super::ops::compare::{loose_eq, ordered, strict_eq, Ord};
 use super::ops::string;
@@ -113,6 +113,119 @@ impl<'r> Eval<'r> {
         let Some(node) = nodes.get(i) else {
             return self.fail();
         };
+        // The shapes of typical segment rules stay in this small function; the rest is out of
+        // line so that this frame stays cheap.
+        match node {
+            Node::Const(v) => Cow::Borrowed(v),
+            Node::Slot(s) => self.slot(*s).map_or(NULL, Cow::Borrowed),
+            Node::Binary { op, a, b } => {
+                let a = self.operand(a, i, scope, depth);
+                let b = self.operand(b, i, scope, depth);
+                boolean(binary(*op, &a, &b))
+            }
+            Node::Op {
+                op: op @ (Op::And | Op::Or),
+                args,
+                ..
+            } => {
+                let mut last = NULL;
+                for c in self.args(*args) {
+                    let v = self.child(*c, i, scope, depth);
+                    if v.truthy() != (*op == Op::And) {
+                        return v;
+                    }
+                    last = v;
+                }
+                last
+            }
+            _ => self.eval_node(node, i, scope, depth),
+        }
+    }
+
+    /// The truthiness of node `idx`, without building values for the logic and comparisons of
+    /// typical segment rules.
+    pub(crate) fn truthy<'s>(
+        &mut self,
+        idx: u32,
+        bound: usize,
+        scope: Option<&Scope<'s>>,
+        depth: usize,
+    ) -> bool
+    where
+        'r: 's,
+    {
+        let i = idx as usize;
+        if i >= bound || depth > MAX_DEPTH || self.budget == 0 {
+            self.fail();
+            return false;
+        }
+        self.budget -= 1;
+        let nodes: &'r [Node] = self.nodes;
+        let Some(node) = nodes.get(i) else {
+            self.fail();
+            return false;
+        };
+        match node {
+            Node::Const(v) => v.truthy(),
+            Node::Slot(s) => self.slot(*s).is_some_and(Value::truthy),
+            Node::Binary { op, a, b } => {
+                let a = self.operand(a, i, scope, depth);
+                let b = self.operand(b, i, scope, depth);
+                binary(*op, &a, &b)
+            }
+            Node::Op { op, args, .. } => {
+                let args = self.args(*args);
+                match op {
+                    // `and` yields its first falsy operand or its last: truthy iff all are.
+                    Op::And => {
+                        !args.is_empty()
+                            && args.iter().all(|c| self.truthy(*c, i, scope, depth + 1))
+                    }
+                    Op::Or => args.iter().any(|c| self.truthy(*c, i, scope, depth + 1)),
+                    Op::Not => !args
+                        .first()
+                        .is_some_and(|c| self.truthy(*c, i, scope, depth + 1)),
+                    Op::NotNot => args
+                        .first()
+                        .is_some_and(|c| self.truthy(*c, i, scope, depth + 1)),
+                    Op::If => {
+                        let mut k = 0;
+                        while let (Some(cond), Some(then)) = (args.get(k), args.get(k + 1)) {
+                            if self.truthy(*cond, i, scope, depth + 1) {
+                                return self.truthy(*then, i, scope, depth + 1);
+                            }
+                            k += 2;
+                        }
+                        args.get(k)
+                            .is_some_and(|c| self.truthy(*c, i, scope, depth + 1))
+                    }
+                    _ => self.eval_node(node, i, scope, depth).truthy(),
+                }
+            }
+            _ => self.eval_node(node, i, scope, depth).truthy(),
+        }
+    }
+
+    /// Runs [`Eval::truthy`] on the root; `false` if any limit was hit.
+    pub(crate) fn run_truthy(mut self) -> bool {
+        let Some(root) = self.nodes.len().checked_sub(1) else {
+            return false;
+        };
+        let t = self.truthy(root as u32, self.nodes.len(), None, 0);
+        t && !self.failed
+    }
+
+    #[inline(never)]
+    fn eval_node<'s>(
+        &mut self,
+        node: &'r Node,
+        i: usize,
+        scope: Option<&Scope<'s>>,
+        depth: usize,
+    ) -> Out<'s>
+    where
+        'r: 's,
+    {
         match node {
             Node::Const(v) => Cow::Borrowed(v),
             Node::Slot(s) => self.slot(*s).map_or(NULL, Cow::Borrowed),
@@ -173,6 +286,29 @@ impl<'r> Eval<'r> {
                 let args = self.args(*args);
                 self.op(*op, args, *root, i, scope, depth)
             }
+            Node::Binary { op, a, b } => {
+                let a = self.operand(a, i, scope, depth);
+                let b = self.operand(b, i, scope, depth);
+                boolean(binary(*op, &a, &b))
+            }
+        }
+    }
+
+    #[inline]
+    fn operand<'s>(
+        &mut self,
+        o: &'r Operand,
+        me: usize,
+        scope: Option<&Scope<'s>>,
+        depth: usize,
+    ) -> Out<'s>
+    where
+        'r: 's,
+    {
+        match o {
+            Operand::Slot(s) => self.slot(*s).map_or(NULL, Cow::Borrowed),
+            Operand::Const(v) => Cow::Borrowed(v),
+            Operand::Node(c) => self.child(*c, me, scope, depth),
         }
     }
 
@@ -341,11 +477,11 @@ impl<'r> Eval<'r> {
             Op::Not => boolean(
                 !args
                     .first()
-                    .is_some_and(|c| self.child(*c, me, scope, depth).truthy()),
+                    .is_some_and(|c| self.truthy(*c, me, scope, depth + 1)),
             ),
             Op::NotNot => boolean(
                 args.first()
-                    .is_some_and(|c| self.child(*c, me, scope, depth).truthy()),
+                    .is_some_and(|c| self.truthy(*c, me, scope, depth + 1)),
             ),
             Op::And | Op::Or => {
                 let mut last = NULL;
@@ -361,7 +497,7 @@ impl<'r> Eval<'r> {
             Op::If => {
                 let mut k = 0;
                 while let (Some(cond), Some(then)) = (args.get(k), args.get(k + 1)) {
-                    if self.child(*cond, me, scope, depth).truthy() {
+                    if self.truthy(*cond, me, scope, depth + 1) {
                         return self.child(*then, me, scope, depth);
                     }
                     k += 2;
@@ -390,29 +526,28 @@ impl<'r> Eval<'r> {
                 number(acc)
             }
             Op::Sub | Op::Div | Op::Mod => {
-                let f: fn(f64, f64) -> f64 = match op {
-                    Op::Sub => |a, b| a - b,
-                    Op::Div => arith::div,
-                    _ => arith::rem,
+                let chain = match op {
+                    Op::Sub => arith::Chain::Sub,
+                    Op::Div => arith::Chain::Div,
+                    _ => arith::Chain::Mod,
                 };
                 if let [only] = args {
                     let v = self.child(*only, me, scope, depth);
-                    return number(match (&*v, op) {
-                        (Value::Array(items), Op::Mod) if items.len() < 2 => f64::NAN,
+                    return number(match (&*v, chain) {
+                        (Value::Array(items), arith::Chain::Mod) if items.len() < 2 => f64::NAN,
                         (Value::Array(items), _) => {
-                            arith::fold(items.iter().map(Value::to_number_or_nan), f)
+                            arith::chain(items.iter().map(Value::to_number_or_nan), chain)
                         }
-                        (other, Op::Sub) => -other.to_number_or_nan(),
-                        (other, Op::Div) => arith::div(1.0, other.to_number_or_nan()),
+                        (other, arith::Chain::Sub) => -other.to_number_or_nan(),
+                        (other, arith::Chain::Div) => arith::div(1.0, other.to_number_or_nan()),
                         _ => f64::NAN,
                     });
                 }
-                let mut acc: Option<f64> = None;
-                for c in args {
-                    let n = self.child(*c, me, scope, depth).to_number_or_nan();
-                    acc = Some(acc.map_or(n, |a| f(a, n)));
-                }
-                number(acc.unwrap_or(f64::NAN))
+                number(arith::chain(
+                    args.iter()
+                        .map(|c| self.child(*c, me, scope, depth).to_number_or_nan()),
+                    chain,
+                ))
             }
             Op::Max | Op::Min => {
                 let max = op == Op::Max;
@@ -425,11 +560,11 @@ impl<'r> Eval<'r> {
                         other => Some(other.to_number_or_nan()),
                     }
                 } else {
-                    let mut nums = Vec::with_capacity(args.len());
-                    for c in args {
-                        nums.push(self.child(*c, me, scope, depth).to_number_or_nan());
-                    }
-                    arith::extremum(nums.into_iter(), max)
+                    arith::extremum(
+                        args.iter()
+                            .map(|c| self.child(*c, me, scope, depth).to_number_or_nan()),
+                        max,
+                    )
                 };
                 result.map_or(NULL, number)
             }
@@ -545,6 +680,22 @@ impl<'r> Eval<'r> {
     }
 }
 
+/// A [`Node::Binary`] operator applied to its operands.
+#[inline]
+fn binary(op: BinOp, a: &Value, b: &Value) -> bool {
+    match op {
+        BinOp::Eq => loose_eq(a, b),
+        BinOp::StrictEq => strict_eq(a, b),
+        BinOp::Ne => !loose_eq(a, b),
+        BinOp::StrictNe => !strict_eq(a, b),
+        BinOp::Lt => ordered(a, b, Ord::Lt),
+        BinOp::Le => ordered(a, b, Ord::Le),
+        BinOp::Gt => ordered(a, b, Ord::Gt),
+        BinOp::Ge => ordered(a, b, Ord::Ge),
+        BinOp::In => string::contains(a, b),
+    }
+}
+
 /// `missing_some`'s minimum: a number rounded up (at least 0), 1 for anything else.
 pub(crate) fn min_present(v: &Value) -> u32 {
     match v {
@@ -570,7 +721,7 @@ impl Rule {
 
     /// Evaluates a boolean segment: the truthiness of the result.
     pub fn evaluate_bool(&self, slots: &[Value]) -> bool {
-        self.evaluate_ref(slots).truthy()
+        Eval::new(&self.nodes, &self.edges, slots).run_truthy()
     }
 
     /// Evaluates a score: the result as a finite number (numbers, numeric strings and booleans

@@ -34,6 +34,8 @@ mod value;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_props;
 
 pub use catalog::{FieldCatalog, OpenCatalog};
 pub use compile::compile;

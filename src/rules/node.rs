@@ -82,6 +82,28 @@ pub(crate) enum Root {
     Scope,
 }
 
+/// The operators of [`Node::Binary`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub(crate) enum BinOp {
+    Eq,
+    StrictEq,
+    Ne,
+    StrictNe,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+}
+
+/// An operand held inline by a [`Node::Binary`]: a field read, a constant, or a child node.
+#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+pub(crate) enum Operand {
+    Slot(u16),
+    Const(Value),
+    Node(u32),
+}
+
 /// A range of [`Rule::edges`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub(crate) struct Span {
@@ -119,6 +141,9 @@ pub(crate) enum Node {
     },
     /// An operator over argument nodes.
     Op { op: Op, args: Span, root: Root },
+    /// A two-operand comparison or `in`, operands inline (the common segment shape, evaluated
+    /// without visiting child nodes for field reads and constants).
+    Binary { op: BinOp, a: Operand, b: Operand },
 }
 
 /// A compiled JSON Logic rule.
@@ -162,6 +187,13 @@ impl Rule {
                 } => see(*s),
                 Node::MissingSlots { keys } | Node::MissingSomeSlots { keys, .. } => {
                     keys.iter().for_each(|(_, s)| see(*s))
+                }
+                Node::Binary { a, b, .. } => {
+                    for o in [a, b] {
+                        if let Operand::Slot(s) = o {
+                            see(*s)
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -214,6 +246,12 @@ impl Rule {
                             )))
                         }
                     }
+                }
+                Node::Binary { a, b, .. } => {
+                    children.extend([a, b].into_iter().filter_map(|o| match o {
+                        Operand::Node(c) => Some(*c),
+                        _ => None,
+                    }))
                 }
                 Node::Const(_)
                 | Node::Slot(_)
@@ -275,6 +313,13 @@ pub(crate) fn children_of(node: &Node, edges: &[u32], out: &mut Vec<u32>) {
                 .and_then(|end| edges.get(start..end))
             {
                 out.extend_from_slice(slice);
+            }
+        }
+        Node::Binary { a, b, .. } => {
+            for o in [a, b] {
+                if let Operand::Node(c) = o {
+                    out.push(*c);
+                }
             }
         }
         _ => {}
@@ -352,6 +397,17 @@ pub(crate) fn compact(nodes: Vec<Node>, edges: Vec<u32>, root: u32) -> Rule {
                         len: out_edges.len() as u32 - start,
                     },
                     root,
+                }
+            }
+            Node::Binary { op, a, b } => {
+                let remap_operand = |o: Operand| match o {
+                    Operand::Node(c) => Operand::Node(map(&remap, c)),
+                    other => other,
+                };
+                Node::Binary {
+                    op,
+                    a: remap_operand(a),
+                    b: remap_operand(b),
                 }
             }
             other => other,

@@ -4,31 +4,20 @@ use std::fmt::Write as _;
 
 use super::value::Value;
 
-/// Appends a number the way JavaScript's `String(n)` writes it: integers without a fraction,
-/// shortest round-trip digits otherwise, exponent form below 1e-6 and from 1e21 on.
+/// Appends a number as datalogic-rs (and, in the usual range, JavaScript's `String(n)`) writes
+/// it: integers without a fraction, other numbers with their shortest round-trip digits and no
+/// exponent; integers beyond ±9.2e18 in exponent form (`1e21`).
 pub(crate) fn push_number(out: &mut String, n: f64) {
     if n.is_nan() {
         out.push_str("NaN");
     } else if n.is_infinite() {
         out.push_str(if n > 0.0 { "Infinity" } else { "-Infinity" });
-    } else if n == 0.0 {
-        out.push('0');
-    } else if n.fract() == 0.0 && n.abs() < 1e21 {
-        if n.abs() < 9.0e18 {
-            // Exact: integral and well within i64.
+    } else if n.fract() == 0.0 {
+        if n.abs() < 9.2e18 {
+            // Exact: integral and within i64 (also turns -0 into 0).
             let _ = write!(out, "{}", n as i64);
         } else {
-            let _ = write!(out, "{n:.0}");
-        }
-    } else if n.abs() >= 1e21 || n.abs() < 1e-6 {
-        let start = out.len();
-        let _ = write!(out, "{n:e}");
-        // Rust writes `1e21` / `1.5e-7`; JavaScript writes `1e+21` / `1.5e-7`.
-        if let Some(pos) = out[start..].find('e') {
-            let at = start + pos + 1;
-            if out.as_bytes().get(at) != Some(&b'-') {
-                out.insert(at, '+');
-            }
+            let _ = write!(out, "{n:?}");
         }
     } else {
         let _ = write!(out, "{n}");

@@ -12,7 +12,11 @@ pub const MAX_VALUE_DEPTH: usize = 128;
 ///
 /// Strings, arrays and objects are reference counted, so cloning a value never copies its contents.
 /// Objects keep their members in order, as a slice of `(key, value)` pairs.
-#[derive(Clone, Debug, PartialEq, Default)]
+///
+/// `PartialEq` is structural equality of the data (with `NaN` equal to itself, so that rules
+/// holding a folded `NaN` compare equal after a round trip); rules compare values with their own
+/// `==`/`===` semantics.
+#[derive(Clone, Debug, Default)]
 pub enum Value {
     /// `null`, also what a missing field reads as.
     #[default]
@@ -27,6 +31,20 @@ pub enum Value {
     Array(Arc<[Value]>),
     /// An object, as `(key, value)` pairs in document order.
     Object(Arc<[(Arc<str>, Value)]>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b || (a.is_nan() && b.is_nan()),
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Value {
@@ -132,7 +150,13 @@ impl Value {
         Some(cur)
     }
 
-    fn from_json_depth(json: &serde_json::Value, depth: usize) -> Value {
+    /// Converts a data document for evaluation: like `From<&serde_json::Value>`, but object
+    /// members whose value is `null` are left out, since `null` and absent are the same to rules.
+    pub fn from_json_data(json: &serde_json::Value) -> Value {
+        Value::from_json_depth(json, 0, true)
+    }
+
+    fn from_json_depth(json: &serde_json::Value, depth: usize, drop_null: bool) -> Value {
         match json {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -142,13 +166,19 @@ impl Value {
             serde_json::Value::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|v| Value::from_json_depth(v, depth + 1))
+                    .map(|v| Value::from_json_depth(v, depth + 1, drop_null))
                     .collect(),
             ),
             serde_json::Value::Object(members) => Value::Object(
                 members
                     .iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json_depth(v, depth + 1)))
+                    .filter(|(_, v)| !(drop_null && v.is_null()))
+                    .map(|(k, v)| {
+                        (
+                            Arc::from(k.as_str()),
+                            Value::from_json_depth(v, depth + 1, drop_null),
+                        )
+                    })
                     .collect(),
             ),
         }
@@ -270,13 +300,13 @@ fn is_decimal_literal(b: &[u8]) -> bool {
 
 impl From<&serde_json::Value> for Value {
     fn from(json: &serde_json::Value) -> Self {
-        Value::from_json_depth(json, 0)
+        Value::from_json_depth(json, 0, false)
     }
 }
 
 impl From<serde_json::Value> for Value {
     fn from(json: serde_json::Value) -> Self {
-        Value::from_json_depth(&json, 0)
+        Value::from_json_depth(&json, 0, false)
     }
 }
 

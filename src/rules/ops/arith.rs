@@ -10,17 +10,8 @@ pub(crate) fn div(a: f64, b: f64) -> f64 {
     }
 }
 
-/// `a % b` (remainder with the dividend's sign, as in JavaScript); a zero divisor saturates as
-/// [`div`] does.
-pub(crate) fn rem(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        saturate(a)
-    } else {
-        a % b
-    }
-}
-
-fn saturate(a: f64) -> f64 {
+/// The result of dividing `a` by zero.
+pub(crate) fn saturate(a: f64) -> f64 {
     if a.is_nan() {
         f64::NAN
     } else if a > 0.0 {
@@ -32,12 +23,29 @@ fn saturate(a: f64) -> f64 {
     }
 }
 
-/// A left fold of numbers with `f`, `NaN` for no numbers.
-pub(crate) fn fold(mut numbers: impl Iterator<Item = f64>, f: fn(f64, f64) -> f64) -> f64 {
-    match numbers.next() {
-        Some(first) => numbers.fold(first, f),
-        None => f64::NAN,
+/// A chained binary operator.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Chain {
+    Sub,
+    Div,
+    Mod,
+}
+
+/// `a - b - c …`, `a / b / c …` or `a % b % c …`; `NaN` for no numbers. A zero divisor ends the
+/// chain with the saturated value of the dividend so far (later operands are not used).
+pub(crate) fn chain(mut numbers: impl Iterator<Item = f64>, op: Chain) -> f64 {
+    let Some(mut acc) = numbers.next() else {
+        return f64::NAN;
+    };
+    for n in numbers {
+        acc = match op {
+            Chain::Sub => acc - n,
+            _ if n == 0.0 => return saturate(acc),
+            Chain::Div => acc / n,
+            Chain::Mod => acc % n,
+        };
     }
+    acc
 }
 
 /// The largest (`max`) or smallest number, `None` for no numbers, `NaN` if any is `NaN`.

@@ -55,7 +55,7 @@ impl<'v> Iterator for Values<'v> {
 }
 
 impl<'r> Eval<'r> {
-    /// `merge` (arrays are flattened one level, `null` dropped) and literal arrays.
+    /// `merge` (arrays are flattened one level, `null`s dropped) and literal arrays.
     pub(crate) fn collect<'s>(
         &mut self,
         op: Op,
@@ -70,19 +70,24 @@ impl<'r> Eval<'r> {
         let mut out = Vec::with_capacity(args.len());
         for c in args {
             let v = self.child(*c, me, scope, depth);
-            match (op, v) {
-                (Op::Merge, Cow::Borrowed(Value::Array(items))) => {
-                    out.extend(items.iter().cloned())
+            match (op, &*v) {
+                (Op::Merge, Value::Array(items)) => {
+                    out.extend(items.iter().filter(|v| !v.is_null()).cloned())
                 }
-                (Op::Merge, Cow::Owned(Value::Array(items))) => out.extend(items.iter().cloned()),
-                (Op::Merge, v) if v.is_null() => {}
-                (_, v) => out.push(v.into_owned()),
+                (Op::Merge, Value::Null) => {}
+                _ => out.push(v.into_owned()),
             }
             if out.len() > MAX_BUILD_LEN {
                 return self.fail();
             }
         }
         Cow::Owned(Value::array(out))
+    }
+
+    /// The truthiness of the body `body` (a child of node `me`) for one element.
+    fn body_truthy(&mut self, body: u32, me: usize, item: &Value, depth: usize) -> bool {
+        let scope = Scope { item, acc: None };
+        self.truthy(body, me, Some(&scope), depth + 1)
     }
 
     /// Evaluates the body `body` (a child of node `me`) for one element.
@@ -132,7 +137,7 @@ impl<'r> Eval<'r> {
                 Source::Members(members) => {
                     let mut out = Vec::new();
                     for (k, v) in members.iter() {
-                        if self.body(body, me, v, None, depth).truthy() {
+                        if self.body_truthy(body, me, v, depth) {
                             out.push((k.clone(), v.clone()));
                         }
                     }
@@ -141,7 +146,7 @@ impl<'r> Eval<'r> {
                 _ => {
                     let mut out = Vec::new();
                     for v in source.values() {
-                        if self.body(body, me, v, None, depth).truthy() {
+                        if self.body_truthy(body, me, v, depth) {
                             out.push(v.clone());
                         }
                     }
@@ -154,7 +159,7 @@ impl<'r> Eval<'r> {
                 let mut all = true;
                 for v in source.values() {
                     seen = true;
-                    let t = self.body(body, me, v, None, depth).truthy();
+                    let t = self.body_truthy(body, me, v, depth);
                     any |= t;
                     all &= t;
                     // `all` stops at the first falsy element, `some`/`none` at the first truthy.

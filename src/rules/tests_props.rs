@@ -1,0 +1,112 @@
+//! Property tests: compiling any JSON and evaluating any compiled rule never panics.
+
+use proptest::prelude::*;
+use serde_json::{Map, Value as Json};
+
+use super::*;
+
+const OPERATORS: &[&str] = &[
+    "var",
+    "missing",
+    "missing_some",
+    "if",
+    "?:",
+    "==",
+    "===",
+    "!=",
+    "!==",
+    "!",
+    "!!",
+    "or",
+    "and",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "max",
+    "min",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "map",
+    "reduce",
+    "filter",
+    "all",
+    "none",
+    "some",
+    "merge",
+    "in",
+    "cat",
+    "substr",
+    "log",
+    "current",
+    "accumulator",
+    "",
+    "a",
+    "a.b",
+    "0",
+    "x.0",
+];
+
+fn scalar() -> impl Strategy<Value = Json> {
+    prop_oneof![
+        Just(Json::Null),
+        any::<bool>().prop_map(Json::Bool),
+        any::<i32>().prop_map(Json::from),
+        (-1e6f64..1e6).prop_map(Json::from),
+        prop::sample::select(vec![f64::MAX, f64::MIN, 1e300, -0.0, 5e-324]).prop_map(Json::from),
+        prop::sample::select(OPERATORS).prop_map(Json::from),
+        "[a-z0-9. ]{0,6}".prop_map(Json::from),
+    ]
+}
+
+/// Arbitrary JSON, biased towards operator-shaped objects.
+fn json() -> impl Strategy<Value = Json> {
+    scalar().prop_recursive(6, 64, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
+            (prop::sample::select(OPERATORS), inner.clone()).prop_map(|(k, v)| {
+                let mut m = Map::new();
+                m.insert(k.to_string(), v);
+                Json::Object(m)
+            }),
+            prop::collection::btree_map("[a-z]{0,2}", inner, 0..3)
+                .prop_map(|m| Json::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn compile_and_evaluate_never_panic(rule in json(), data in json()) {
+        let mut catalog = OpenCatalog::new();
+        if let Ok(compiled) = compile(&rule, &mut catalog) {
+            prop_assert!(compiled.validate(catalog.paths().len()).is_ok());
+            let slots = catalog.bind(&data);
+            let value = compiled.evaluate(&slots);
+            // The boolean fast path agrees with the truthiness of the full result.
+            prop_assert_eq!(compiled.evaluate_bool(&slots), value.truthy());
+            let _ = compiled.evaluate_number(&slots);
+            // Wrong slot counts read as null rather than panicking.
+            let _ = compiled.evaluate(&slots[..slots.len() / 2]);
+            let config = bincode::config::standard();
+            let bytes = bincode::encode_to_vec(&compiled, config).expect("encodes");
+            let (back, _): (Rule, usize) = bincode::decode_from_slice(&bytes, config).expect("decodes");
+            prop_assert_eq!(back, compiled);
+        }
+        let _ = eval_json(&rule, &data);
+    }
+
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let config = bincode::config::standard().with_limit::<65536>();
+        if let Ok((rule, _)) = bincode::decode_from_slice::<Rule, _>(&bytes, config) {
+            let _ = rule.validate(4);
+            let _ = rule.evaluate(&[Value::Null, Value::from(1.0)]);
+        }
+    }
+}
