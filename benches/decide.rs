@@ -1,5 +1,5 @@
-//! Benchmarks: `decide` with the 50-segment ruleset on a realistic profile, segment scoring alone,
-//! verify+decode of a profile snapshot, and the same 50 rules evaluated by datalogic-rs on the same data.
+//! Benchmarks: `decide` with the 50-segment ruleset on a realistic profile, its parts, and verify+decode
+//! of profile and ruleset snapshots. The same rules against datalogic-rs: `compare/benches/`.
 //!
 //! Run: `cargo bench --bench decide` (results and machine in BENCHMARKS.md).
 
@@ -15,7 +15,6 @@ use persona_edge::ruleset::{
 };
 use persona_edge::session::Session;
 use persona_edge::snapshot::{sign_profile, verify_profile, Keyring, VerifyOptions};
-use serde_json::{Map, Value as Json};
 
 fn read<T: serde::de::DeserializeOwned>(relative: &str) -> T {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
@@ -24,7 +23,6 @@ fn read<T: serde::de::DeserializeOwned>(relative: &str) -> T {
 }
 
 struct Fixture {
-    source: RulesetSource,
     ruleset: Ruleset,
     profile: Profile,
     session: Session,
@@ -35,39 +33,11 @@ fn fixture() -> Fixture {
     let source: RulesetSource = read("samples/bench/ruleset-50.json");
     let ruleset = compile(&source).expect("bench ruleset compiles");
     Fixture {
-        source,
         ruleset,
         profile: read("samples/profiles/carla.json"),
         session: read("samples/sessions/carla.json"),
         context: read("samples/context.json"),
     }
-}
-
-/// The data document datalogic-rs sees: every field the rules read, nested by path, with the same values
-/// persona-edge binds into its slots.
-fn datalogic_document(f: &Fixture) -> String {
-    let input = DecisionInput {
-        profile: Some(&f.profile),
-        session: &f.session,
-        context: &f.context,
-        affinity: &f.ruleset.affinity,
-    };
-    let mut root = Map::new();
-    for field in &f.ruleset.fields {
-        let path = field.path();
-        let mut parts: Vec<&str> = path.split('.').collect();
-        let last = parts.pop().expect("non-empty path");
-        let mut node = &mut root;
-        for part in parts {
-            node = node
-                .entry(part)
-                .or_insert_with(|| Json::Object(Map::new()))
-                .as_object_mut()
-                .expect("object");
-        }
-        node.insert(last.to_owned(), input.read(field).to_json());
-    }
-    Json::Object(root).to_string()
 }
 
 fn benches(c: &mut Criterion) {
@@ -143,52 +113,6 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    // The same 50 rules in datalogic-rs, compiled once, on a pre-parsed document with the same values.
-    let engine = datalogic_rs::Engine::new();
-    let rules: Vec<_> = f
-        .source
-        .segments
-        .iter()
-        .map(|s| {
-            let rule = s.rule.as_ref().or(s.score.as_ref()).expect("rule or score");
-            engine
-                .compile(rule.to_string().as_str())
-                .expect("datalogic compiles")
-        })
-        .collect();
-    let document = datalogic_document(&f);
-    let data = datalogic_rs::ParsedData::from_json(&document).expect("parse");
-    // Same answers first, so the comparison is of equal work.
-    let slots = input.bind(&f.ruleset.fields);
-    for (segment, source) in f.ruleset.segments.iter().zip(ruleset_sources(&f)) {
-        let ours = match &segment.test {
-            SegmentTest::Boolean(rule) | SegmentTest::Score { rule, .. } => {
-                rule.evaluate(&slots).to_json()
-            }
-        };
-        let theirs = engine
-            .eval_str(source.to_string().as_str(), &document)
-            .expect("eval");
-        let theirs: Json = serde_json::from_str(&theirs).expect("json");
-        assert!(
-            same(&ours, &theirs),
-            "segment {}: ours {ours}, datalogic {theirs}",
-            segment.name
-        );
-    }
-    let mut arena = datalogic_rs::bumpalo::Bump::new();
-    c.bench_function("datalogic-rs/50 rules (pre-parsed data)", |b| {
-        b.iter(|| {
-            let mut matched = 0usize;
-            for rule in &rules {
-                let result = engine.evaluate(rule, &data, &arena).expect("evaluate");
-                matched += usize::from(engine.truthy(result));
-            }
-            arena.reset();
-            black_box(matched)
-        })
-    });
-
     // Snapshot verification + decoding.
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let keyring = Keyring::from_keys([key.verifying_key()]);
@@ -215,30 +139,6 @@ fn benches(c: &mut Criterion) {
         snapshot.len(),
         ruleset_snapshot.len()
     );
-}
-
-/// The authoring rules in compiled-segment order.
-fn ruleset_sources(f: &Fixture) -> Vec<Json> {
-    f.ruleset
-        .segments
-        .iter()
-        .map(|seg| {
-            let s = f
-                .source
-                .segments
-                .iter()
-                .find(|s| *s.name == *seg.name)
-                .expect("segment");
-            s.rule.clone().or_else(|| s.score.clone()).expect("rule")
-        })
-        .collect()
-}
-
-fn same(a: &Json, b: &Json) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(x), Some(y)) => (x - y).abs() < 1e-9,
-        _ => a == b,
-    }
 }
 
 criterion_group!(all, benches);

@@ -208,6 +208,8 @@ struct Candidate {
 #[derive(Clone)]
 struct CandidateHours {
     zone: ZoneSchedule,
+    /// The offset in seconds when no change falls inside the horizon (the common case: plain arithmetic).
+    fixed_offset: Option<i64>,
     now: u64,
     next_local: i64,
     next_hour_of_week: usize,
@@ -217,12 +219,19 @@ struct CandidateHours {
 
 fn candidate_hours(zone: &ZoneSchedule, now: u64, horizon: u16) -> CandidateHours {
     let next_local = (zone.to_local(now).div_euclid(HOUR) + 1) * HOUR;
+    let remaining = horizon.clamp(1, 336);
+    let horizon_end = now.saturating_add(u64::from(remaining + 2) * HOUR as u64);
+    let fixed_offset = match zone.next_change {
+        Some(change) if change.at > now && change.at <= horizon_end => None,
+        _ => Some(zone.offset_at(now) * 60),
+    };
     CandidateHours {
         zone: *zone,
+        fixed_offset,
         now,
         next_local,
         next_hour_of_week: hour_of_week(next_local),
-        remaining: horizon.clamp(1, 336),
+        remaining,
         last_utc: now,
     }
 }
@@ -237,6 +246,13 @@ impl Iterator for CandidateHours {
             let hour_of_week = self.next_hour_of_week;
             self.next_local += HOUR;
             self.next_hour_of_week = (hour_of_week + 1) % HOURS_PER_WEEK;
+            if let Some(offset) = self.fixed_offset {
+                let utc = (local - offset).max(0) as u64;
+                if utc > self.now {
+                    return Some(Candidate { utc, hour_of_week });
+                }
+                continue;
+            }
             let utc = self.zone.to_utc(local);
             if utc > self.now && utc > self.last_utc && self.zone.to_local(utc) == local {
                 self.last_utc = utc;

@@ -1,0 +1,1 @@
+//! Comparison harness of persona-edge (tests and benchmarks only).
