@@ -21,7 +21,7 @@ step "differential test against datalogic-rs"
 cargo test --locked --ignore-rust-version -p persona-edge-compare
 
 step "core builds for wasm32-unknown-unknown"
-cargo build --locked -p persona-edge --lib --target wasm32-unknown-unknown --release
+cargo build --locked -p persona-edge --lib --target wasm32-unknown-unknown --profile wasm-release
 
 step "end-to-end demo run"
 bash scripts/demo.sh >/dev/null
