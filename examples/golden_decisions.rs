@@ -4,7 +4,7 @@
 //!
 //! Regenerate after a deliberate change of decisions: `cargo run --example golden_decisions`.
 
-#[path = "../tests/snapshot_common.rs"]
+#[path = "../tests/support/snapshots.rs"]
 mod common;
 
 use persona_edge::context::DecisionContext;

@@ -8,7 +8,7 @@
 //!
 //! The signing keys are TEST ONLY: their seeds are published in the manifest.
 
-#[path = "../tests/snapshot_common.rs"]
+#[path = "../tests/support/snapshots.rs"]
 mod common;
 
 use common::*;

@@ -1,6 +1,6 @@
 //! Every single-bit change and every truncation of a realistic profile snapshot is rejected, without panic.
 
-#[path = "snapshot_common.rs"]
+#[path = "support/snapshots.rs"]
 mod common;
 
 use common::*;

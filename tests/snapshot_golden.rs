@@ -2,7 +2,7 @@
 //! golden_snapshots`): every case gives its expected result, and re-signing every valid case from the
 //! manifest's JSON reproduces the snapshot bytes exactly (Ed25519 signatures are deterministic).
 
-#[path = "snapshot_common.rs"]
+#[path = "support/snapshots.rs"]
 mod common;
 
 use ed25519_dalek::SigningKey;

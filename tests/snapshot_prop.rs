@@ -1,6 +1,6 @@
 //! Property tests: payload encoding round trip, verify(sign(x)) == x, and no panic on arbitrary bytes.
 
-#[path = "snapshot_common.rs"]
+#[path = "support/snapshots.rs"]
 mod common;
 
 use common::*;

@@ -1,7 +1,7 @@
 //! Size budget of a realistic profile snapshot, with JSON and a JWT-like token for comparison.
 //! Run with `cargo test --test snapshot_size -- --nocapture` to see the numbers.
 
-#[path = "snapshot_common.rs"]
+#[path = "support/snapshots.rs"]
 mod common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

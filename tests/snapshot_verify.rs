@@ -1,6 +1,6 @@
 //! Key rotation, kind confusion and the verification order.
 
-#[path = "snapshot_common.rs"]
+#[path = "support/snapshots.rs"]
 mod common;
 
 use common::*;
