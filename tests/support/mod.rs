@@ -6,6 +6,9 @@ use persona_edge::context::{ConsentBanner, DecisionContext, MessagePurpose};
 use persona_edge::profile::*;
 use persona_edge::ruleset::{compile, Ruleset, RulesetSource};
 use persona_edge::session::{CategoryViews, Device, Session};
+use proptest::array::uniform6;
+use proptest::collection::vec;
+use proptest::option;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -38,183 +41,171 @@ pub fn sample_context() -> DecisionContext {
 
 pub const CATEGORIES: [&str; 5] = ["running", "camping", "cycling", "hiking", "yoga"];
 
-fn arb_channel() -> impl Strategy<Value = Channel> + Clone {
-    prop::sample::select(Channel::ALL.to_vec())
+pub fn channel() -> impl Strategy<Value = Channel> {
+    proptest::sample::select(Channel::ALL.to_vec())
 }
 
-fn arb_consent() -> impl Strategy<Value = Consent> + Clone {
-    (
-        prop::sample::select(vec![
-            ConsentState::Unknown,
-            ConsentState::Granted,
-            ConsentState::Denied,
-        ]),
-        0u32..30_000,
-    )
-        .prop_map(|(state, day)| Consent { state, day })
+pub fn consent() -> impl Strategy<Value = Consent> {
+    let state = prop_oneof![
+        Just(ConsentState::Unknown),
+        Just(ConsentState::Granted),
+        Just(ConsentState::Denied),
+    ];
+    (state, any::<u32>()).prop_map(|(state, day)| Consent { state, day })
 }
 
-fn arb_per_channel<T: std::fmt::Debug + Clone>(
-    item: impl Strategy<Value = T> + Clone,
-) -> impl Strategy<Value = PerChannel<T>> {
-    prop::array::uniform6(item).prop_map(PerChannel)
-}
-
-fn arb_histogram() -> impl Strategy<Value = ActivityHistogram> + Clone {
-    prop::collection::vec(0u8..=3, HOURS_PER_WEEK)
-        .prop_map(|levels| ActivityHistogram::from_levels(&levels.try_into().expect("168 levels")))
-}
-
-fn arb_quiet() -> impl Strategy<Value = QuietHours> {
-    (0u8..24, 0u8..24).prop_map(|(start_hour, end_hour)| QuietHours {
-        start_hour,
-        end_hour,
+pub fn histogram() -> impl Strategy<Value = ActivityHistogram> {
+    vec(0u8..=3, HOURS_PER_WEEK).prop_map(|levels| {
+        let levels: [u8; HOURS_PER_WEEK] = levels.try_into().expect("168 levels");
+        ActivityHistogram::from_levels(&levels)
     })
 }
 
-fn arb_zone() -> impl Strategy<Value = ZoneSchedule> {
-    (
-        -720i16..=840,
-        prop::option::of((1_790_000_000u64..1_820_000_000, -720i16..=840)),
-    )
-        .prop_map(|(offset, change)| ZoneSchedule {
-            offset_minutes: offset - offset % 15,
-            next_change: change.map(|(at, o)| ZoneChange {
-                at,
-                offset_minutes: o - o % 15,
-            }),
-        })
+pub fn text() -> impl Strategy<Value = String> {
+    "\\PC{0,12}"
 }
 
-/// Arbitrary profiles: every field varies, within the model's ranges.
-pub fn arb_profile() -> impl Strategy<Value = Profile> {
-    let descriptive = (
-        "[a-z0-9_-]{1,24}",
-        prop::sample::select(vec!["de-DE", "en-GB", "en-US", ""]),
-        arb_zone(),
-        0usize..5,
-        0usize..6,
-        0u8..=10,
-        0u8..=100,
-    );
-    let consent = (
-        arb_per_channel(arb_consent()),
-        prop::collection::vec((0usize..4, arb_consent()), 0..4),
-    );
-    let preferences = (
-        prop::option::of(arb_channel()),
-        prop::collection::vec(prop::sample::select(CATEGORIES.to_vec()), 0..3),
-        prop::option::of(arb_quiet()),
-    );
-    let behaviour = (
-        prop::collection::vec((prop::sample::select(CATEGORIES.to_vec()), 0u8..=100), 0..5),
-        20_000u32..21_000,
-        (0u8..=5, 0u8..=100, 0u8..=5, 0u8..=5, 0u8..=5),
-        arb_per_channel((0u16..200, 0u16..200)),
-        arb_per_channel((0u8..4, 0u8..8)),
-        arb_histogram(),
-        prop::collection::vec((arb_channel(), arb_histogram()), 0..3),
-    );
-    let other = (
-        (0u8..=100, 0u8..=100),
-        (any::<bool>(), any::<bool>(), any::<bool>()),
-    );
-    (descriptive, consent, preferences, behaviour, other).prop_map(
-        |(
-            (subject, locale, zone, tier, stage, value, returns),
-            (channels, purposes),
-            prefs,
-            b,
-            o,
-        )| {
-            let tiers = [
-                LoyaltyTier::None,
-                LoyaltyTier::Bronze,
-                LoyaltyTier::Silver,
-                LoyaltyTier::Gold,
-                LoyaltyTier::Platinum,
-            ];
-            let stages = [
-                LifecycleStage::Prospect,
-                LifecycleStage::New,
-                LifecycleStage::Active,
-                LifecycleStage::AtRisk,
-                LifecycleStage::Lapsed,
-                LifecycleStage::Churned,
-            ];
-            let (
-                affinities,
-                affinity_day,
-                (price_band, discount, r, f, m),
-                engagement,
-                sends,
-                activity,
-                per_channel,
-            ) = b;
-            Profile {
-                subject,
-                locale: locale.to_owned(),
-                country: "DE".into(),
-                zone,
-                loyalty_tier: tiers[tier],
-                lifecycle: stages[stage],
-                net_value_band: value,
-                return_rate: returns,
-                consent: ConsentLedger {
-                    channels,
-                    purposes: purposes
-                        .into_iter()
-                        .map(|(p, c)| (Purpose::ALL[p], c))
-                        .collect(),
-                },
-                preferences: StatedPreferences {
-                    preferred_channel: prefs.0,
-                    interests: prefs.1.into_iter().map(str::to_owned).collect(),
-                    quiet_hours: prefs.2,
-                },
-                behaviour: Behaviour {
-                    affinities: affinities
-                        .into_iter()
-                        .map(|(c, score)| CategoryAffinity {
-                            category: c.to_owned(),
-                            score,
-                        })
-                        .collect(),
-                    affinity_day,
-                    price_band,
-                    discount_sensitivity: discount,
-                    rfm: RfmBands {
-                        recency: r,
-                        frequency: f,
-                        monetary: m,
-                    },
-                    engagement: PerChannel(
-                        engagement
-                            .0
-                            .map(|(sent, responded)| Engagement { sent, responded }),
-                    ),
-                    recent_sends: PerChannel(sends.0.map(|(day, week)| RecentSends {
-                        day,
-                        week: week.max(day),
-                    })),
-                    activity,
-                    channel_activity: per_channel
-                        .into_iter()
-                        .map(|(channel, hours)| ChannelActivity { channel, hours })
-                        .collect(),
-                },
-                predictions: Predictions {
-                    churn_risk: o.0 .0,
-                    purchase_propensity: o.0 .1,
-                },
-                service: ServiceState {
-                    open_complaint: o.1 .0,
-                    pending_refund: o.1 .1,
-                    late_order: o.1 .2,
-                },
-            }
+pub fn zone() -> impl Strategy<Value = ZoneSchedule> {
+    let change = (any::<u64>(), any::<i16>())
+        .prop_map(|(at, offset_minutes)| ZoneChange { at, offset_minutes });
+    (any::<i16>(), option::of(change)).prop_map(|(offset_minutes, next_change)| ZoneSchedule {
+        offset_minutes,
+        next_change,
+    })
+}
+
+pub fn consent_ledger() -> impl Strategy<Value = ConsentLedger> {
+    let purpose = proptest::sample::select(Purpose::ALL.to_vec());
+    (uniform6(consent()), vec((purpose, consent()), 0..5)).prop_map(|(channels, purposes)| {
+        ConsentLedger {
+            channels: PerChannel(channels),
+            purposes,
+        }
+    })
+}
+
+pub fn preferences() -> impl Strategy<Value = StatedPreferences> {
+    let quiet = (0u8..24, 0u8..24).prop_map(|(start_hour, end_hour)| QuietHours {
+        start_hour,
+        end_hour,
+    });
+    (option::of(channel()), vec(text(), 0..5), option::of(quiet)).prop_map(
+        |(preferred_channel, interests, quiet_hours)| StatedPreferences {
+            preferred_channel,
+            interests,
+            quiet_hours,
         },
     )
+}
+
+pub fn behaviour() -> impl Strategy<Value = Behaviour> {
+    let affinity =
+        (text(), any::<u8>()).prop_map(|(category, score)| CategoryAffinity { category, score });
+    let rfm = any::<(u8, u8, u8)>().prop_map(|(recency, frequency, monetary)| RfmBands {
+        recency,
+        frequency,
+        monetary,
+    });
+    let engagement =
+        any::<(u16, u16)>().prop_map(|(sent, responded)| Engagement { sent, responded });
+    let sends = any::<(u8, u8)>().prop_map(|(day, week)| RecentSends { day, week });
+    let channel_activity =
+        (channel(), histogram()).prop_map(|(channel, hours)| ChannelActivity { channel, hours });
+    (
+        (
+            vec(affinity, 0..8),
+            any::<u32>(),
+            any::<u8>(),
+            any::<u8>(),
+            rfm,
+        ),
+        (
+            uniform6(engagement),
+            uniform6(sends),
+            histogram(),
+            vec(channel_activity, 0..4),
+        ),
+    )
+        .prop_map(
+            |(
+                (affinities, affinity_day, price_band, discount_sensitivity, rfm),
+                (engagement, recent_sends, activity, channel_activity),
+            )| Behaviour {
+                affinities,
+                affinity_day,
+                price_band,
+                discount_sensitivity,
+                rfm,
+                engagement: PerChannel(engagement),
+                recent_sends: PerChannel(recent_sends),
+                activity,
+                channel_activity,
+            },
+        )
+}
+
+/// Arbitrary profiles with a valid subject.
+pub fn arb_profile() -> impl Strategy<Value = Profile> {
+    let tier = proptest::sample::select(vec![
+        LoyaltyTier::None,
+        LoyaltyTier::Bronze,
+        LoyaltyTier::Silver,
+        LoyaltyTier::Gold,
+        LoyaltyTier::Platinum,
+    ]);
+    let lifecycle = proptest::sample::select(vec![
+        LifecycleStage::Prospect,
+        LifecycleStage::New,
+        LifecycleStage::Active,
+        LifecycleStage::AtRisk,
+        LifecycleStage::Lapsed,
+        LifecycleStage::Churned,
+    ]);
+    let predictions = any::<(u8, u8)>().prop_map(|(churn_risk, purchase_propensity)| Predictions {
+        churn_risk,
+        purchase_propensity,
+    });
+    let service =
+        any::<(bool, bool, bool)>().prop_map(|(open_complaint, pending_refund, late_order)| {
+            ServiceState {
+                open_complaint,
+                pending_refund,
+                late_order,
+            }
+        });
+    (
+        (
+            "[A-Za-z0-9_-]{1,64}",
+            text(),
+            "[A-Z]{2}",
+            zone(),
+            tier,
+            lifecycle,
+        ),
+        (any::<u8>(), any::<u8>(), consent_ledger(), preferences()),
+        (behaviour(), predictions, service),
+    )
+        .prop_map(
+            |(
+                (subject, locale, country, zone, loyalty_tier, lifecycle),
+                (net_value_band, return_rate, consent, preferences),
+                (behaviour, predictions, service),
+            )| Profile {
+                subject,
+                locale,
+                country,
+                zone,
+                loyalty_tier,
+                lifecycle,
+                net_value_band,
+                return_rate,
+                consent,
+                preferences,
+                behaviour,
+                predictions,
+                service,
+            },
+        )
 }
 
 /// Arbitrary live sessions.
