@@ -264,6 +264,16 @@ fn invalid_documents_are_rejected_by_both() {
             with(&ruleset, "/channels/rules/fax", json!({})),
         ),
         (
+            "misspelled key in a channel rule",
+            Kind::Ruleset,
+            with(&ruleset, "/channels/rules/email/enabeld", json!(true)),
+        ),
+        (
+            "misspelled key in the timing policy",
+            Kind::Ruleset,
+            with(&ruleset, "/timing/horizon", json!(24)),
+        ),
+        (
             "segment with both rule and score",
             Kind::Ruleset,
             with(&ruleset, "/segments/1/score", json!(5)),
