@@ -43,6 +43,7 @@ pub enum MessagePurpose {
 
 /// The request context of one decision. Time comes in here: `decide` never reads a clock.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DecisionContext {
     /// Current time, Unix seconds.
     pub now: u64,

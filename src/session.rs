@@ -34,7 +34,11 @@ impl Device {
 
 /// One thing the visitor did in this session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum SessionEvent {
     /// A page was viewed.
     PageView {
@@ -61,6 +65,7 @@ pub enum SessionEvent {
 
 /// Views of one category in this session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CategoryViews {
     /// Category id.
     pub category: String,
@@ -70,6 +75,7 @@ pub struct CategoryViews {
 
 /// The live session, as the rules and the decision see it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Session {
     /// Whether the visitor is on the site right now (real-time channels may answer "now").
     #[serde(default)]

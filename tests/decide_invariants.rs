@@ -77,7 +77,7 @@ proptest! {
             prop_assert_ne!(d.channel.channel, Some(Channel::Ads));
         }
         if let (Some(channel), true) = (d.channel.channel, promotional) {
-            let sent = profile.behaviour.recent_sends.get(channel).day + context.extra_sends.get(channel);
+            let sent = profile.behaviour.recent_sends.get(channel).day.saturating_add(*context.extra_sends.get(channel));
             if let Some(cap) = ruleset.channels.rules.get(channel).cap.per_day {
                 prop_assert!(sent < cap, "{} sends today, cap {}", sent, cap);
             }

@@ -233,7 +233,7 @@ fn edge_cases_both_sides_accept() {
         (Kind::Context, json!({ "now": 0 })),
         (
             Kind::Context,
-            json!({ "now": 1, "country": null, "extra_sends": { "sms": 255 } }),
+            json!({ "now": 1, "country": null, "extraSends": { "sms": 255 } }),
         ),
     ];
     for (kind, doc) in cases {
@@ -478,7 +478,7 @@ fn invalid_documents_are_rejected_by_both() {
         (
             "negative page views",
             Kind::Session,
-            with(&session, "/page_views", json!(-1)),
+            with(&session, "/pageViews", json!(-1)),
         ),
         (
             "category without views",
@@ -488,7 +488,7 @@ fn invalid_documents_are_rejected_by_both() {
         (
             "cart value as a string",
             Kind::Session,
-            with(&session, "/cart_value", json!("12.50")),
+            with(&session, "/cartValue", json!("12.50")),
         ),
         // Context.
         (
@@ -497,14 +497,14 @@ fn invalid_documents_are_rejected_by_both() {
             without(&context, "/now"),
         ),
         (
-            "unknown channel in extra_sends",
+            "unknown channel in extraSends",
             Kind::Context,
-            with(&context, "/extra_sends", json!({ "fax": 1 })),
+            with(&context, "/extraSends", json!({ "fax": 1 })),
         ),
         (
             "unknown consent banner",
             Kind::Context,
-            with(&context, "/consent_banner", json!("dismissed")),
+            with(&context, "/consentBanner", json!("dismissed")),
         ),
         (
             "unknown message purpose",

@@ -40,6 +40,7 @@ pub enum ExclusionReason {
 
 /// A channel left out, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Exclusion {
     /// The channel.
     pub channel: Channel,
@@ -59,6 +60,7 @@ pub enum ResponseBasis {
 
 /// An eligible channel with the numbers it was ranked by.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RankedChannel {
     /// The channel.
     pub channel: Channel,
@@ -86,6 +88,7 @@ pub enum ChoiceBasis {
 
 /// The channel decision with its full explanation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChannelChoice {
     /// The chosen channel, or `None`.
     pub channel: Option<Channel>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a variant was passed over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SkippedVariant {
     /// The variant.
     pub variant: String,
@@ -27,6 +28,7 @@ pub enum VariantBasis {
 
 /// The content chosen for one slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SlotChoice {
     /// Slot name.
     pub slot: String,

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 /// Everything decided for one customer at one moment, with the reasons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// Whether a verified profile was used (false: the safe, non-personalized default).
     pub personalized: bool,

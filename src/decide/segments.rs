@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 /// One segment's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SegmentResult {
     /// Segment name.
     pub name: Arc<str>,

@@ -47,6 +47,7 @@ pub enum TimingOutcome {
 
 /// When to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SendTime {
     /// UTC instant (Unix seconds), `None` when dropped or impossible.
     pub at: Option<u64>,
