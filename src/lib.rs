@@ -15,3 +15,6 @@ pub mod rules;
 pub mod ruleset;
 pub mod session;
 pub mod snapshot;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

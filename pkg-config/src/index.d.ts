@@ -1,0 +1,17 @@
+export * from "./wasm/persona_edge.js";
+export { Engine, inspectSnapshot, errorCodes, initSync } from "./wasm/persona_edge.js";
+import type { PersonaErrorCode } from "./wasm/persona_edge.js";
+
+/** Loads the WebAssembly module (browsers/bundlers); a resolved no-op in Node and Workers. */
+export function init(
+  source?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+): Promise<void>;
+
+/** An error thrown by the engine: a real `Error` named "PersonaError" with a stable `code`. */
+export interface PersonaError extends Error {
+  name: "PersonaError";
+  code: PersonaErrorCode;
+}
+
+/** Whether `error` is a PersonaError. */
+export function isPersonaError(error: unknown): error is PersonaError;
