@@ -44,14 +44,11 @@ impl<T: bincode::Encode> Encodable for T {}
 pub trait Decodable: bincode::Decode<()> {}
 impl<T: bincode::Decode<()>> Decodable for T {}
 
-const BUDGET_SMALL: usize = 64 << 10;
-const BUDGET_LARGE: usize = 16 << 20;
-
-/// The allocation budgets bincode can enforce, in bytes. bincode's limit is a compile-time constant, so a
-/// runtime limit is rounded up to the next of these; limits above the last are capped at it. Each budget
-/// adds a copy of the decoder of `T` to the binary (about 16 KB of wasm for a `Profile`), hence only two:
-/// one that fits profiles (4 × their default 16 KiB cap) and one for large documents.
-pub const DECODE_BUDGETS: [usize; 2] = [BUDGET_SMALL, BUDGET_LARGE];
+/// bincode's allocation budget, in bytes: no decode may claim more memory than this, whatever length
+/// prefixes the input holds. bincode's limit is a compile-time constant and every distinct limit adds a
+/// copy of each decoder to the binary (about 16 KB of wasm for a `Profile`), so there is one budget, sized
+/// for the largest document (a 256 KiB ruleset snapshot with a 4x allowance for decoded structures).
+pub const DECODE_BUDGET: usize = 1 << 20;
 
 fn config() -> Configuration {
     bincode::config::standard()
@@ -77,18 +74,13 @@ pub fn try_encode<T: bincode::Encode>(value: &T) -> Result<Vec<u8>, CodecError> 
 
 /// Decodes exactly one value from `bytes`.
 ///
-/// `limit` bounds the input length (longer input is refused before decoding) and bincode's allocation
-/// budget, which is `limit` rounded up to the next of [`DECODE_BUDGETS`] (capped at the last). Bytes
-/// left over after the value are refused with [`CodecError::TrailingBytes`].
+/// `limit` bounds the input length (longer input is refused before decoding); allocations are bounded by
+/// [`DECODE_BUDGET`]. Bytes left over after the value are refused with [`CodecError::TrailingBytes`].
 pub fn decode<T: bincode::Decode<()>>(bytes: &[u8], limit: usize) -> Result<T, CodecError> {
     if bytes.len() > limit {
         return Err(CodecError::LimitExceeded { limit });
     }
-    let decoded = if limit <= BUDGET_SMALL {
-        decode_with(bytes, config().with_limit::<BUDGET_SMALL>())
-    } else {
-        decode_with(bytes, config().with_limit::<BUDGET_LARGE>())
-    };
+    let decoded = decode_with(bytes, config().with_limit::<DECODE_BUDGET>());
     let (value, read) = decoded.map_err(|err| match err {
         DecodeError::LimitExceeded => CodecError::LimitExceeded { limit },
         other => CodecError::Invalid(other.to_string()),

@@ -1,0 +1,1 @@
+export class PersonaClient { constructor() { throw new Error("PersonaClient: being written"); } }

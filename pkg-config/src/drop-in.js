@@ -1,0 +1,104 @@
+// persona-edge drop-in for websites, no bundler needed:
+//
+//   <script type="module" src="https://cdn.example/persona-edge/drop-in.js"
+//     data-store="https://store.example" data-keys="hexkey1,hexkey2" data-audience="demo-shop"
+//     data-subject="c_ana_7f3a91" data-token="..."></script>
+//   <h2 data-persona-slot="hero">Default hero text</h2>
+//
+// Optional: data-subject + data-token (without them: non-personalized), or data-snapshot (base64url profile
+// snapshot bytes, e.g. from a cookie; the store is then not asked for the profile). Instead of data-*
+// attributes a page may set `window.personaEdge = { store, keys, audience, subject, token, snapshot,
+// context }` before this script runs (attributes win).
+//
+// It syncs from the store, decides, and fills every `[data-persona-slot="NAME"]` with the chosen variant's
+// content as text. `data-persona-html` on an element inserts the content as HTML instead: only do that when
+// you trust the store (and its signing key) as much as your own markup. Filled elements get
+// `data-persona-variant="ID"`; "shown" feedback is recorded. Then `persona:decision` is dispatched on
+// `document` (detail: { decision, personalized, profileStatus, rulesetStatus }).
+// On any failure (store down, refused snapshot, wasm not loading, ...) the page keeps its default content,
+// `persona:error` is dispatched (detail: { code, message }) and `<html data-persona-error="CODE">` is set.
+// It never throws into the page and never blocks rendering. Debugging: window.personaEdge.{client,decision}.
+
+const api = (window.personaEdge =
+  window.personaEdge && typeof window.personaEdge === "object" ? window.personaEdge : {});
+
+function emit(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+function fail(error) {
+  try {
+    const code = String(error?.code || "internal");
+    const message = String(error?.message || error);
+    api.error = { code, message };
+    document.documentElement.dataset.personaError = code;
+    emit("persona:error", { code, message });
+  } catch {
+    // nothing left to report to
+  }
+}
+
+/** The configuration: the global object, overridden by this script tag's data-* attributes. */
+function config() {
+  const script =
+    [...document.querySelectorAll("script[src]")].find((s) => s.src === import.meta.url) ||
+    document.querySelector("script[data-store][data-keys]");
+  const cfg = { ...api, ...Object.fromEntries(Object.entries(script?.dataset ?? {}).filter(([, v]) => v)) };
+  const keys = typeof cfg.keys === "string" ? cfg.keys.split(",") : cfg.keys || [];
+  const store = cfg.store ?? cfg.storeUrl;
+  return {
+    ...cfg,
+    keys: keys.map((k) => k.trim()).filter(Boolean),
+    // Relative store URLs are relative to the page; no trailing slash.
+    storeUrl: store && new URL(store, document.baseURI).href.replace(/\/+$/, ""),
+  };
+}
+
+function base64url(text) {
+  return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+}
+
+async function run() {
+  const cfg = config();
+  const { PersonaClient } = await import("./index.js");
+  let fetchFn;
+  if (cfg.snapshot) {
+    // The profile comes from the page, not from the store.
+    const bytes = base64url(cfg.snapshot);
+    fetchFn = (input, init) =>
+      /\/v1\/profiles\/[^/]+\/snapshot$/.test(new URL(input.url ?? input, document.baseURI).pathname)
+        ? Promise.resolve(new Response(bytes, { headers: { "content-type": "application/octet-stream" } }))
+        : fetch(input, init);
+  }
+  const client = (api.client = new PersonaClient({
+    storeUrl: cfg.storeUrl,
+    keys: cfg.keys,
+    audience: cfg.audience,
+    subject: cfg.subject,
+    token: cfg.token,
+    ...(fetchFn && { fetch: fetchFn }),
+    ...(cfg.now && { now: cfg.now }),
+  }));
+  await client.start();
+  if (document.readyState === "loading") {
+    await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+  }
+
+  const result = client.decide(cfg.context);
+  const { decision, personalized, profileStatus, rulesetStatus } = result;
+  api.decision = decision;
+  if (result.error || !decision) throw result.error || { code: "no_ruleset", message: "no ruleset" };
+
+  for (const el of document.querySelectorAll("[data-persona-slot]")) {
+    const choice = decision.content.find((c) => c.slot === el.dataset.personaSlot);
+    if (!choice) continue;
+    if (el.hasAttribute("data-persona-html")) el.innerHTML = choice.content;
+    else el.textContent = choice.content;
+    el.dataset.personaVariant = choice.variant;
+    client.recordShown(decision, { slot: choice.slot, variant: choice.variant });
+  }
+  emit("persona:decision", { decision, personalized, profileStatus, rulesetStatus });
+  client.flush().catch(() => {});
+}
+
+api.ready = run().catch(fail);
