@@ -1,15 +1,39 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks for building and testing persona-edge. Idempotent.
+# Installs what a fresh machine lacks for building and testing persona-edge. Idempotent: each step checks
+# first. Needs root for apt (CI and the dev machines run as root).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 have() { command -v "$1" >/dev/null 2>&1; }
+say() { echo "setup: $*"; }
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  echo "setup: adding the wasm32-unknown-unknown target"
+  say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
 for component in rustfmt clippy; do
   if ! rustup component list --installed | grep -q "^$component"; then
-    echo "setup: adding rustup component $component"
+    say "adding rustup component $component"
     rustup component add "$component"
   fi
 done
+
+# wasm-bindgen-cli must match the wasm-bindgen library in Cargo.lock exactly.
+wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; then
+  say "installing wasm-bindgen-cli $wanted (a few minutes)"
+  cargo install -q wasm-bindgen-cli --version "$wanted"
+fi
+
+# Headless Chromium and its driver for the browser tests.
+if ! have chromium || ! have chromedriver; then
+  say "installing chromium and chromium-driver"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# JS tooling of the package tests (playwright-core, vite, miniflare/workerd, binaryen's wasm-opt, ...).
+if [ ! -d pkg-config/test/node_modules ] || [ pkg-config/test/package-lock.json -nt pkg-config/test/node_modules ]; then
+  say "installing the package tests' npm dependencies"
+  (cd pkg-config/test && npm ci --no-audit --no-fund --loglevel=error)
+  touch pkg-config/test/node_modules
+fi

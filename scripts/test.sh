@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked --ignore-rust-version -- -D warnings
 
+step "clippy of the wasm binding (warnings denied)"
+cargo clippy --locked -p persona-edge --target wasm32-unknown-unknown --lib --test wasm -- -D warnings
+
 step "native tests"
 cargo test --locked
 
@@ -22,6 +25,19 @@ cargo test --locked --ignore-rust-version -p persona-edge-compare
 
 step "core builds for wasm32-unknown-unknown"
 cargo build --locked -p persona-edge --lib --target wasm32-unknown-unknown --profile wasm-release
+
+step "wasm binding tests in Node (wasm-bindgen-test)"
+cargo test --locked --target wasm32-unknown-unknown --test wasm
+
+step "wasm binding tests in headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 \
+  cargo test --locked --target wasm32-unknown-unknown --test wasm
+
+step "npm package build and size check"
+node pkg-config/build.mjs
+
+step "JS tests of the built package (Node, headless Chromium, Vite and Node smoke apps)"
+(cd pkg-config/test && node --test)
 
 step "end-to-end demo run"
 bash scripts/demo.sh >/dev/null

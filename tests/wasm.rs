@@ -83,13 +83,13 @@ fn assert_code(thrown: JsValue, code: &str) {
 fn golden_decisions_match_rust() {
     let mut engine = engine();
     engine
-        .load_ruleset(RULESET, load(now(), Value::Null).unchecked_into())
+        .load_ruleset(RULESET, Some(load(now(), Value::Null).unchecked_into()))
         .unwrap();
     for (name, bytes) in [("ana", ANA), ("ben", BEN)] {
         let case = case(name);
         let info = to_json(
             engine
-                .load_profile(bytes, load(now(), Value::Null).unchecked_into())
+                .load_profile(bytes, Some(load(now(), Value::Null).unchecked_into()))
                 .unwrap()
                 .into(),
         );
@@ -100,7 +100,7 @@ fn golden_decisions_match_rust() {
             .unwrap();
         let decision = to_json(
             engine
-                .decide(js(&case["context"]).unchecked_into())
+                .decide(Some(js(&case["context"]).unchecked_into()))
                 .unwrap()
                 .into(),
         );
@@ -116,20 +116,23 @@ fn golden_decisions_match_rust() {
 fn a_refused_profile_changes_nothing() {
     let mut engine = engine();
     engine
-        .load_ruleset(RULESET, load(now(), Value::Null).unchecked_into())
+        .load_ruleset(RULESET, Some(load(now(), Value::Null).unchecked_into()))
         .unwrap();
     engine
-        .load_profile(ANA, load(now(), Value::Null).unchecked_into())
+        .load_profile(ANA, Some(load(now(), Value::Null).unchecked_into()))
         .unwrap();
     let thrown = engine
-        .load_profile(ANA_TAMPERED, load(now(), Value::Null).unchecked_into())
+        .load_profile(
+            ANA_TAMPERED,
+            Some(load(now(), Value::Null).unchecked_into()),
+        )
         .err()
         .unwrap();
     assert_code(thrown, "tampered");
     assert_eq!(engine.subject().as_deref(), Some("c_ana_7f3a91"));
     let decision = to_json(
         engine
-            .decide(js(&case("ana")["context"]).unchecked_into())
+            .decide(Some(js(&case("ana")["context"]).unchecked_into()))
             .unwrap()
             .into(),
     );
@@ -146,7 +149,7 @@ fn a_refused_profile_changes_nothing() {
         .unwrap();
     let decision = to_json(
         engine
-            .decide(js(&tampered["context"]).unchecked_into())
+            .decide(Some(js(&tampered["context"]).unchecked_into()))
             .unwrap()
             .into(),
     );
@@ -184,7 +187,7 @@ fn every_snapshot_refusal_has_its_code() {
     for (bytes, options, code) in cases {
         assert_code(
             engine
-                .load_profile(bytes, options.unchecked_into())
+                .load_profile(bytes, Some(options.unchecked_into()))
                 .err()
                 .unwrap(),
             code,
@@ -193,7 +196,7 @@ fn every_snapshot_refusal_has_its_code() {
     assert!(engine.subject().is_none());
     assert_code(
         engine
-            .load_ruleset(ANA, load(t, Value::Null).unchecked_into())
+            .load_ruleset(ANA, Some(load(t, Value::Null).unchecked_into()))
             .err()
             .unwrap(),
         "wrong_kind",
@@ -203,7 +206,7 @@ fn every_snapshot_refusal_has_its_code() {
     let mut foreign = Engine::new(js(&other).unchecked_into()).unwrap();
     assert_code(
         foreign
-            .load_profile(ANA, load(t, Value::Null).unchecked_into())
+            .load_profile(ANA, Some(load(t, Value::Null).unchecked_into()))
             .err()
             .unwrap(),
         "wrong_audience",
@@ -213,7 +216,7 @@ fn every_snapshot_refusal_has_its_code() {
     let mut untrusting = Engine::new(js(&stranger).unchecked_into()).unwrap();
     assert_code(
         untrusting
-            .load_profile(ANA, load(t, Value::Null).unchecked_into())
+            .load_profile(ANA, Some(load(t, Value::Null).unchecked_into()))
             .err()
             .unwrap(),
         "unknown_key",
@@ -241,13 +244,7 @@ fn bad_arguments_throw_invalid_argument() {
         "invalid_argument",
     );
     let mut engine = engine();
-    assert_code(
-        engine
-            .decide(JsValue::UNDEFINED.unchecked_into())
-            .err()
-            .unwrap(),
-        "no_ruleset",
-    );
+    assert_code(engine.decide(None).err().unwrap(), "no_ruleset");
     assert_code(
         engine
             .track(js(&serde_json::json!({ "type": "teleport" })).unchecked_into())
@@ -258,7 +255,7 @@ fn bad_arguments_throw_invalid_argument() {
     let bad_now = load(0, serde_json::json!({ "now": -5 }));
     assert_code(
         engine
-            .load_ruleset(RULESET, bad_now.unchecked_into())
+            .load_ruleset(RULESET, Some(bad_now.unchecked_into()))
             .err()
             .unwrap(),
         "invalid_argument",
@@ -269,15 +266,15 @@ fn bad_arguments_throw_invalid_argument() {
 fn session_events_move_the_decision_at_once() {
     let mut engine = engine();
     engine
-        .load_ruleset(RULESET, load(now(), Value::Null).unchecked_into())
+        .load_ruleset(RULESET, Some(load(now(), Value::Null).unchecked_into()))
         .unwrap();
     engine
-        .load_profile(BEN, load(now(), Value::Null).unchecked_into())
+        .load_profile(BEN, Some(load(now(), Value::Null).unchecked_into()))
         .unwrap();
     let context = js(&serde_json::json!({ "now": now() }));
     let before = to_json(
         engine
-            .decide(context.clone().unchecked_into())
+            .decide(Some(context.clone().unchecked_into()))
             .unwrap()
             .into(),
     );
@@ -286,7 +283,12 @@ fn session_events_move_the_decision_at_once() {
         let view = serde_json::json!({ "type": "page_view", "pageType": "product", "category": "running" });
         engine.track(js(&view).unchecked_into()).unwrap();
     }
-    let after = to_json(engine.decide(context.unchecked_into()).unwrap().into());
+    let after = to_json(
+        engine
+            .decide(Some(context.unchecked_into()))
+            .unwrap()
+            .into(),
+    );
     assert_eq!(after["topCategory"], "running");
     assert_eq!(to_json(engine.session().unwrap().into())["pageViews"], 3.0);
 }

@@ -182,9 +182,10 @@ impl Engine {
     pub fn load_ruleset(
         &mut self,
         bytes: &[u8],
-        options: LoadOptions,
+        options: Option<LoadOptions>,
     ) -> Result<SnapshotInfoJs, JsValue> {
-        let load: Load = from_js_or_default("options", options.into())?;
+        let load: Load =
+            from_js_or_default("options", options.map_or(JsValue::UNDEFINED, Into::into))?;
         let opts = self.verify_options(SnapshotKind::Ruleset, &load)?;
         let verified =
             verify_ruleset(bytes, &self.keyring, &opts).map_err(|e| snapshot_error(&e))?;
@@ -202,9 +203,10 @@ impl Engine {
     pub fn load_profile(
         &mut self,
         bytes: &[u8],
-        options: LoadOptions,
+        options: Option<LoadOptions>,
     ) -> Result<SnapshotInfoJs, JsValue> {
-        let load: Load = from_js_or_default("options", options.into())?;
+        let load: Load =
+            from_js_or_default("options", options.map_or(JsValue::UNDEFINED, Into::into))?;
         let opts = self.verify_options(SnapshotKind::Profile, &load)?;
         let verified = snapshot::verify_profile(bytes, &self.keyring, &opts)
             .map_err(|e| snapshot_error(&e))?;
@@ -262,14 +264,14 @@ impl Engine {
 
     /// Decides for the loaded profile (or without one) at `context.now` (default: now). A profile whose
     /// snapshot has expired since it was loaded is not used. Throws `no_ruleset` before `loadRuleset`.
-    pub fn decide(&self, context: DecisionContextJs) -> Result<DecisionJs, JsValue> {
+    pub fn decide(&self, context: Option<DecisionContextJs>) -> Result<DecisionJs, JsValue> {
         let Some(ruleset) = &self.ruleset else {
             return Err(persona_error(
                 NO_RULESET,
                 "load a ruleset snapshot before deciding",
             ));
         };
-        let context = self.context(context.into())?;
+        let context = self.context(context.map_or(JsValue::UNDEFINED, Into::into))?;
         let profile = self
             .profile
             .as_ref()

@@ -132,7 +132,7 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "EngineOptions")]
     pub type EngineOptions;
     /// `LoadOptions` in TypeScript.
-    #[wasm_bindgen(typescript_type = "LoadOptions | undefined")]
+    #[wasm_bindgen(typescript_type = "LoadOptions")]
     pub type LoadOptions;
     /// `SnapshotInfo` in TypeScript.
     #[wasm_bindgen(typescript_type = "SnapshotInfo")]
@@ -144,7 +144,7 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "Session")]
     pub type SessionJs;
     /// `DecisionContext` in TypeScript.
-    #[wasm_bindgen(typescript_type = "DecisionContext | undefined")]
+    #[wasm_bindgen(typescript_type = "DecisionContext")]
     pub type DecisionContextJs;
     /// `Decision` in TypeScript.
     #[wasm_bindgen(typescript_type = "Decision")]
