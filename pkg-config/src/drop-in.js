@@ -38,6 +38,9 @@ function fail(error) {
   }
 }
 
+/** An error with a stable code (for errors that have none, e.g. a module that does not load). */
+const coded = (code, error) => (error?.code ? error : { code, message: String(error?.message || error) });
+
 /** The configuration: the global object, overridden by this script tag's data-* attributes. */
 function config() {
   const script =
@@ -49,8 +52,8 @@ function config() {
   return {
     ...cfg,
     keys: keys.map((k) => k.trim()).filter(Boolean),
-    // Relative store URLs are relative to the page; no trailing slash.
-    storeUrl: store && new URL(store, document.baseURI).href.replace(/\/+$/, ""),
+    // Relative store URLs are relative to the page.
+    storeUrl: store && new URL(store, document.baseURI).href,
   };
 }
 
@@ -60,34 +63,50 @@ function base64url(text) {
 
 async function run() {
   const cfg = config();
-  const { PersonaClient } = await import("./index.js");
-  let fetchFn;
+  const { init, inspectSnapshot, PersonaClient } = await import("./index.js").catch((e) => {
+    throw coded("load_failed", e);
+  });
+  const options = { storeUrl: cfg.storeUrl, keys: cfg.keys, audience: cfg.audience, subject: cfg.subject, token: cfg.token };
   if (cfg.snapshot) {
-    // The profile comes from the page, not from the store.
+    // The profile comes from the page (e.g. a cookie), not from the store: the client's request for it is
+    // answered locally, so it is verified, rollback-checked and reported like one from the store. Its (not yet
+    // verified) header names the subject; the engine checks the signature over it.
     const bytes = base64url(cfg.snapshot);
-    fetchFn = (input, init) =>
-      /\/v1\/profiles\/[^/]+\/snapshot$/.test(new URL(input.url ?? input, document.baseURI).pathname)
+    if (!options.subject) {
+      await init().catch((e) => {
+        throw coded("load_failed", e);
+      });
+      options.subject = inspectSnapshot(bytes).subject;
+    }
+    options.token ??= "local"; // the client asks only with a token; this one never leaves the page
+    options.fetch = (url, request) =>
+      /\/v1\/profiles\/[^/]+\/snapshot$/.test(new URL(url, document.baseURI).pathname)
         ? Promise.resolve(new Response(bytes, { headers: { "content-type": "application/octet-stream" } }))
-        : fetch(input, init);
+        : fetch(url, request);
   }
-  const client = (api.client = new PersonaClient({
-    storeUrl: cfg.storeUrl,
-    keys: cfg.keys,
-    audience: cfg.audience,
-    subject: cfg.subject,
-    token: cfg.token,
-    ...(fetchFn && { fetch: fetchFn }),
-    ...(cfg.now && { now: cfg.now }),
-  }));
-  await client.start();
+  let client;
+  try {
+    client = api.client = new PersonaClient(options);
+  } catch (e) {
+    throw coded("invalid_argument", e);
+  }
+  // Rejects only when the engine cannot be created (module not loadable, bad keys or audience).
+  const report = await client.start().catch((e) => {
+    throw coded("load_failed", e);
+  });
   if (document.readyState === "loading") {
     await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
   }
 
-  const result = client.decide(cfg.context);
+  const result = client.decide(cfg.context && typeof cfg.context === "object" ? cfg.context : undefined);
   const { decision, personalized, profileStatus, rulesetStatus } = result;
   api.decision = decision;
-  if (result.error || !decision) throw result.error || { code: "no_ruleset", message: "no ruleset" };
+  // A snapshot that could not be had and has no valid copy in use (a refused profile is not silently
+  // replaced by the anonymous decision: the page keeps its own default content).
+  const problem = [report.ruleset, report.profile].find((r) => r.error && r.sequence === null);
+  if (!decision || problem) {
+    throw { code: problem?.error || result.error, message: problem?.message || result.message };
+  }
 
   for (const el of document.querySelectorAll("[data-persona-slot]")) {
     const choice = decision.content.find((c) => c.slot === el.dataset.personaSlot);
@@ -95,10 +114,10 @@ async function run() {
     if (el.hasAttribute("data-persona-html")) el.innerHTML = choice.content;
     else el.textContent = choice.content;
     el.dataset.personaVariant = choice.variant;
-    client.recordShown(decision, { slot: choice.slot, variant: choice.variant });
+    client.recordShown(decision, { slot: choice.slot, variant: choice.variant }); // never throws
   }
   emit("persona:decision", { decision, personalized, profileStatus, rulesetStatus });
-  client.flush().catch(() => {});
+  client.flush(); // never rejects
 }
 
 api.ready = run().catch(fail);

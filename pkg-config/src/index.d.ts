@@ -15,3 +15,5 @@ export interface PersonaError extends Error {
 
 /** Whether `error` is a PersonaError. */
 export function isPersonaError(error: unknown): error is PersonaError;
+
+export * from "./client.js";

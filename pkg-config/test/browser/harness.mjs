@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 const here = fileURLToPath(new URL(".", import.meta.url));
 /** The repository root (pkg-config/test/browser/../../..). */
 export const repoRoot = resolve(here, "../../..");
-/** The BUILT package (node pkg-config/build.mjs), never the sources. */
-export const pkgDir = join(repoRoot, "pkg");
+/** The BUILT package (node pkg-config/build.mjs), never the sources; PERSONA_EDGE_PKG overrides it. */
+export const pkgDir = resolve(process.env.PERSONA_EDGE_PKG ?? join(repoRoot, "pkg"));
 export const fixturesDir = join(repoRoot, "tests/fixtures/decisions");
 export const manifest = JSON.parse(readFileSync(join(fixturesDir, "manifest.json"), "utf8"));
 export const artifactsDir = join(here, "artifacts");
@@ -53,8 +53,8 @@ export async function sendFile(res, dir, urlPath) {
   }
 }
 
-export function send(res, status, body, type = "text/plain") {
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+export function send(res, status, body, type = "text/plain", headers = {}) {
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store", ...headers });
   res.end(body);
 }
 
