@@ -263,6 +263,22 @@ fn bad_arguments_throw_invalid_argument() {
 }
 
 #[wasm_bindgen_test]
+fn an_expired_ruleset_is_not_used() {
+    let mut engine = engine();
+    engine
+        .load_ruleset(RULESET, Some(load(now(), Value::Null).unchecked_into()))
+        .unwrap();
+    let late = js(&serde_json::json!({ "now": now() + 30 * 86_400 }));
+    assert_code(
+        engine.decide(Some(late.unchecked_into())).err().unwrap(),
+        "expired",
+    );
+    engine.clear_ruleset();
+    assert!(!engine.has_ruleset());
+    assert_code(engine.decide(None).err().unwrap(), "no_ruleset");
+}
+
+#[wasm_bindgen_test]
 fn session_events_move_the_decision_at_once() {
     let mut engine = engine();
     engine

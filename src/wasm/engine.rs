@@ -162,7 +162,7 @@ impl Engine {
 
     fn verify_options(&self, kind: SnapshotKind, load: &Load) -> Result<VerifyOptions, JsValue> {
         let now = match load.now {
-            Some(now) => whole("now", now)?,
+            Some(now) => whole("now", now.floor())?,
             None => now_secs(),
         };
         let mut opts = VerifyOptions::new(kind, now, self.audience.clone())
@@ -218,6 +218,12 @@ impl Engine {
         Ok(info.unchecked_into())
     }
 
+    /// Forgets the loaded ruleset (e.g. when a newer one was refused and the old one expired).
+    #[wasm_bindgen(js_name = clearRuleset)]
+    pub fn clear_ruleset(&mut self) {
+        self.ruleset = None;
+    }
+
     /// Forgets the loaded profile: decisions become the safe, non-personalized default.
     #[wasm_bindgen(js_name = clearProfile)]
     pub fn clear_profile(&mut self) {
@@ -263,7 +269,8 @@ impl Engine {
     }
 
     /// Decides for the loaded profile (or without one) at `context.now` (default: now). A profile whose
-    /// snapshot has expired since it was loaded is not used. Throws `no_ruleset` before `loadRuleset`.
+    /// snapshot has expired since it was loaded is not used. Throws `no_ruleset` before `loadRuleset`, and
+    /// `expired` once the loaded ruleset's snapshot has expired (load a fresh one).
     pub fn decide(&self, context: Option<DecisionContextJs>) -> Result<DecisionJs, JsValue> {
         let Some(ruleset) = &self.ruleset else {
             return Err(persona_error(
@@ -272,6 +279,14 @@ impl Engine {
             ));
         };
         let context = self.context(context.map_or(JsValue::UNDEFINED, Into::into))?;
+        let ruleset_expiry = ruleset.header.expires_at;
+        if ruleset_expiry.saturating_add(self.clock_skew_secs) < context.now {
+            let error = SnapshotError::Expired {
+                expires_at: ruleset_expiry,
+                now: context.now,
+            };
+            return Err(snapshot_error(&error));
+        }
         let profile = self
             .profile
             .as_ref()

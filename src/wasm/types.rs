@@ -26,7 +26,7 @@ export interface EngineOptions {
 
 /** Options of `loadRuleset` / `loadProfile`. */
 export interface LoadOptions {
-  /** Verify as of this time, Unix seconds (default: now). */
+  /** Verify as of this time, Unix seconds (default: now; fractions are rounded down). */
   now?: number;
   /** Refuse snapshots with a lower sequence number (rollback protection); equal is accepted. */
   minSequence?: number;
