@@ -37,7 +37,7 @@ step "npm package build and size check"
 node pkg-config/build.mjs
 
 step "JS tests of the built package (Node, headless Chromium, Vite and Node smoke apps)"
-(cd pkg-config/test && node --test)
+(cd pkg-config/test && node --test ./*.test.mjs)
 
 step "end-to-end demo run"
 bash scripts/demo.sh >/dev/null
