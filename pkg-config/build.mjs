@@ -73,7 +73,7 @@ if (optimize) {
 }
 
 // 4. Hand-written entries, types and the package.json.
-for (const file of ["index.js", "api.js", "node.js", "workerd.js", "index.d.ts", "client.js", "client.d.ts", "drop-in.js"]) {
+for (const file of ["index.js", "api.js", "node.js", "workerd.js", "index.d.ts", "client.js", "storage.js", "http-cache.js", "client.d.ts", "drop-in.js"]) {
   try {
     copyFileSync(join(here, "src", file), join(out, file));
   } catch (error) {

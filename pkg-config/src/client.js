@@ -9,6 +9,9 @@
 // point (the entry injects `options.runtime = { init, Engine }`) and uses only web-platform globals, each
 // looked up when needed and only if present.
 
+import { parseCacheControl, freshnessSecs } from "./http-cache.js";
+import { usableStorage, isStorageLike, SafeStorage, resolveStorage, toBase64url, fromBase64url } from "./storage.js";
+
 const FEEDBACK_KINDS = ["shown", "delivered", "opened", "clicked", "converted", "ignored"];
 /** Size caps of the verifier (docs/FORMAT.md): a larger body is refused before it is read. */
 const MAX_BYTES = { ruleset: 262144, profile: 16384 };
@@ -33,131 +36,6 @@ function errorInfo(error) {
       : "invalid_argument";
   const message = error instanceof Error ? error.message : String(error);
   return { code, message };
-}
-
-// ---- base64url (FORMAT.md section 7), with the btoa/atob every runtime has ----
-
-function toBase64url(bytes) {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64url(text) {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-// ---- HTTP caching ----
-
-/** Cache-Control as far as a private cache of signed snapshots needs it. */
-function parseCacheControl(header) {
-  const cc = { maxAge: null, noStore: false, noCache: false };
-  for (const part of (header ?? "").split(",")) {
-    const [rawKey, rawValue = ""] = part.split("=", 2);
-    const key = rawKey.trim().toLowerCase();
-    const value = rawValue.trim().replace(/^"(.*)"$/, "$1");
-    if (key === "max-age" && /^\d+$/.test(value)) cc.maxAge = Number(value);
-    else if (key === "no-store") cc.noStore = true;
-    else if (key === "no-cache") cc.noCache = true;
-  }
-  return cc;
-}
-
-/** How many seconds a response stays fresh: max-age minus Age; 0 for no-cache/no-store or no max-age. */
-function freshnessSecs(cc, ageHeader) {
-  if (cc.noStore || cc.noCache || cc.maxAge === null) return 0;
-  const age = /^\d+$/.test((ageHeader ?? "").trim()) ? Number(ageHeader.trim()) : 0;
-  return Math.max(0, cc.maxAge - age);
-}
-
-// ---- storage that never throws ----
-
-function usableStorage(get) {
-  try {
-    const storage = get();
-    if (storage && typeof storage.getItem === "function" && typeof storage.setItem === "function" &&
-        typeof storage.removeItem === "function") {
-      return storage;
-    }
-  } catch {
-    // SecurityError (sandboxed frame, cookies blocked) or a throwing getter: not usable
-  }
-  return null;
-}
-
-function isStorageLike(value) {
-  return value !== null && typeof value === "object" && typeof value.getItem === "function" &&
-    typeof value.setItem === "function" && typeof value.removeItem === "function";
-}
-
-/**
- * A Storage-like backend wrapped so that nothing throws: a failed write (QuotaExceededError, SecurityError,
- * a full or disabled store) is kept in memory instead, and every failure is recorded for the next report.
- */
-class SafeStorage {
-  constructor(backend, kind, onError) {
-    this.backend = backend;
-    this.kind = kind;
-    this.onError = onError;
-    /** Values (or null = removed) whose write to the backend failed, or everything without a backend. */
-    this.memory = new Map();
-  }
-
-  get(key) {
-    if (this.memory.has(key)) return this.memory.get(key);
-    if (!this.backend) return null;
-    try {
-      const value = this.backend.getItem(key);
-      return typeof value === "string" ? value : null;
-    } catch (error) {
-      this.onError("read", key, error);
-      return null;
-    }
-  }
-
-  set(key, value) {
-    if (this.backend) {
-      try {
-        this.backend.setItem(key, value);
-        this.memory.delete(key);
-        return;
-      } catch (error) {
-        this.onError("write", key, error);
-      }
-    }
-    this.memory.set(key, value);
-  }
-
-  remove(key) {
-    if (this.backend) {
-      try {
-        this.backend.removeItem(key);
-        this.memory.delete(key);
-        return;
-      } catch (error) {
-        this.onError("remove", key, error);
-      }
-    }
-    this.memory.set(key, null);
-  }
-}
-
-function resolveStorage(option, globalName, onError, what) {
-  if (option === "memory") return new SafeStorage(null, "memory", onError);
-  if (option === false) return null;
-  if (option === undefined || option === null) {
-    const found = usableStorage(() => globalThis[globalName]);
-    return new SafeStorage(found, found ? globalName : "memory", onError);
-  }
-  if (!isStorageLike(option)) {
-    throw new TypeError(`PersonaClient: ${what} must be "memory" or an object with getItem, setItem and removeItem`);
-  }
-  return new SafeStorage(option, "custom", onError);
 }
 
 // ---- one snapshot slot (the ruleset, or the current subject's profile) ----
