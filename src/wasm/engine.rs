@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// A snapshot verifier of the core (`verify_ruleset`, `verify_profile`).
+type Verifier<T> =
+    fn(&[u8], &Keyring, &VerifyOptions) -> Result<snapshot::Verified<T>, SnapshotError>;
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Options {
@@ -65,11 +69,6 @@ impl<'a> SnapshotInfo<'a> {
     }
 }
 
-struct Verified<T> {
-    header: SnapshotHeader,
-    document: T,
-}
-
 /// The persona-edge engine for one site: verifies snapshots once, records the live session and decides.
 ///
 /// ```ts
@@ -84,8 +83,8 @@ pub struct Engine {
     keyring: Keyring,
     audience: String,
     clock_skew_secs: u64,
-    ruleset: Option<Verified<Ruleset>>,
-    profile: Option<Verified<Profile>>,
+    ruleset: Option<snapshot::Verified<Ruleset>>,
+    profile: Option<snapshot::Verified<Profile>>,
     session: Session,
 }
 
@@ -176,6 +175,22 @@ impl Engine {
         Ok(opts)
     }
 
+    /// Verifies a snapshot with the engine's keys and audience and the caller's options.
+    fn verify<T>(
+        &self,
+        bytes: &[u8],
+        options: Option<LoadOptions>,
+        kind: SnapshotKind,
+        verify: Verifier<T>,
+    ) -> Result<(snapshot::Verified<T>, SnapshotInfoJs), JsValue> {
+        let load: Load =
+            from_js_or_default("options", options.map_or(JsValue::UNDEFINED, Into::into))?;
+        let opts = self.verify_options(kind, &load)?;
+        let verified = verify(bytes, &self.keyring, &opts).map_err(|e| snapshot_error(&e))?;
+        let info = to_js(&SnapshotInfo::of(&verified.header))?;
+        Ok((verified, info.unchecked_into()))
+    }
+
     /// Verifies and loads a ruleset snapshot; returns what was accepted. On any failure nothing changes and a
     /// `PersonaError` is thrown.
     #[wasm_bindgen(js_name = loadRuleset)]
@@ -184,17 +199,10 @@ impl Engine {
         bytes: &[u8],
         options: Option<LoadOptions>,
     ) -> Result<SnapshotInfoJs, JsValue> {
-        let load: Load =
-            from_js_or_default("options", options.map_or(JsValue::UNDEFINED, Into::into))?;
-        let opts = self.verify_options(SnapshotKind::Ruleset, &load)?;
-        let verified =
-            verify_ruleset(bytes, &self.keyring, &opts).map_err(|e| snapshot_error(&e))?;
-        let info = to_js(&SnapshotInfo::of(&verified.header))?;
-        self.ruleset = Some(Verified {
-            header: verified.header,
-            document: verified.document,
-        });
-        Ok(info.unchecked_into())
+        let (verified, info) =
+            self.verify(bytes, options, SnapshotKind::Ruleset, verify_ruleset)?;
+        self.ruleset = Some(verified);
+        Ok(info)
     }
 
     /// Verifies and loads a profile snapshot; returns what was accepted. On any failure the previously loaded
@@ -205,17 +213,14 @@ impl Engine {
         bytes: &[u8],
         options: Option<LoadOptions>,
     ) -> Result<SnapshotInfoJs, JsValue> {
-        let load: Load =
-            from_js_or_default("options", options.map_or(JsValue::UNDEFINED, Into::into))?;
-        let opts = self.verify_options(SnapshotKind::Profile, &load)?;
-        let verified = snapshot::verify_profile(bytes, &self.keyring, &opts)
-            .map_err(|e| snapshot_error(&e))?;
-        let info = to_js(&SnapshotInfo::of(&verified.header))?;
-        self.profile = Some(Verified {
-            header: verified.header,
-            document: verified.document,
-        });
-        Ok(info.unchecked_into())
+        let (verified, info) = self.verify(
+            bytes,
+            options,
+            SnapshotKind::Profile,
+            snapshot::verify_profile,
+        )?;
+        self.profile = Some(verified);
+        Ok(info)
     }
 
     /// Forgets the loaded ruleset (e.g. when a newer one was refused and the old one expired).
