@@ -241,6 +241,31 @@ impl DecisionInput<'_> {
         fields.iter().map(|f| self.read(f)).collect()
     }
 
+    /// The JSON document a generic JSON Logic engine would need to give the same answers: every field
+    /// nested by its dotted path, with the value this input binds for it (used to compare engines).
+    pub fn document(&self, fields: &[Field]) -> serde_json::Value {
+        let mut root = serde_json::Map::new();
+        for field in fields {
+            let path = field.path();
+            let mut node = &mut root;
+            let mut parts = path.split('.').peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    node.insert(part.to_owned(), self.read(field).to_json());
+                    break;
+                }
+                let child = node
+                    .entry(part)
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                let serde_json::Value::Object(map) = child else {
+                    break;
+                };
+                node = map;
+            }
+        }
+        serde_json::Value::Object(root)
+    }
+
     /// Reads one field. Profile fields read as null without a profile (except `profile.known`).
     pub fn read(&self, field: &Field) -> Value {
         use Field::*;

@@ -9,9 +9,9 @@ use persona_edge::context::DecisionContext;
 use persona_edge::decide::score_segments;
 use persona_edge::fields::DecisionInput;
 use persona_edge::profile::Profile;
-use persona_edge::ruleset::{compile, Ruleset, RulesetSource, SegmentTest};
+use persona_edge::ruleset::{compile, RulesetSource, SegmentTest};
 use persona_edge::session::Session;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 fn read<T: serde::de::DeserializeOwned>(relative: &str) -> T {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,27 +19,6 @@ fn read<T: serde::de::DeserializeOwned>(relative: &str) -> T {
         .join(relative);
     serde_json::from_str(&std::fs::read_to_string(path).expect("read sample"))
         .expect("parse sample")
-}
-
-/// The data document datalogic-rs sees: every field the rules read, nested by path, with the same values
-/// persona-edge binds into its slots.
-fn document(ruleset: &Ruleset, input: &DecisionInput<'_>) -> String {
-    let mut root = Map::new();
-    for field in &ruleset.fields {
-        let path = field.path();
-        let mut parts: Vec<&str> = path.split('.').collect();
-        let last = parts.pop().expect("non-empty path");
-        let mut node = &mut root;
-        for part in parts {
-            node = node
-                .entry(part)
-                .or_insert_with(|| Json::Object(Map::new()))
-                .as_object_mut()
-                .expect("object");
-        }
-        node.insert(last.to_owned(), input.read(field).to_json());
-    }
-    Json::Object(root).to_string()
 }
 
 fn same(a: &Json, b: &Json) -> bool {
@@ -64,7 +43,8 @@ fn benches(c: &mut Criterion) {
     let slots = input.bind(&ruleset.fields);
 
     let engine = datalogic_rs::Engine::new();
-    let json = document(&ruleset, &input);
+    // The data document datalogic-rs sees: the same values persona-edge binds into its slots.
+    let json = input.document(&ruleset.fields).to_string();
     let data = datalogic_rs::ParsedData::from_json(&json).expect("parse");
     let mut theirs = Vec::new();
     // Same rules, same order, same answers: the comparison is of equal work.

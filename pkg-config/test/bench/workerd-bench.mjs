@@ -25,9 +25,9 @@
 //   outside     Node's clock around the whole request, minus the median of empty requests (/noop).
 // Results: a table on stdout and DIR/workerd-results.json.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, perItemUs } from "./shared.mjs";
 
@@ -62,32 +62,42 @@ const workerdVersion = (() => {
 
 // ---- the worker's modules ----
 const ROOT = "/persona-edge-bench"; // virtual: every module is given with its contents
+/** The package's files reachable from its "workerd" entry through static relative imports. */
 function packageModules() {
   const out = [];
-  const walk = (d) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith(".js") || name.endsWith(".wasm")) {
-        const virtual = join(ROOT, "node_modules/persona-edge", relative(pkgDir, path));
-        out.push(name.endsWith(".wasm")
-          ? { type: "CompiledWasm", path: virtual, contents: readFileSync(path) }
-          : { type: "ESModule", path: virtual, contents: readFileSync(path, "utf8") });
-      }
+  const seen = new Set();
+  const visit = (rel) => {
+    const file = join(pkgDir, rel);
+    if (seen.has(file)) return;
+    seen.add(file);
+    const virtual = join(ROOT, "node_modules/persona-edge", rel);
+    if (file.endsWith(".wasm")) {
+      out.push({ type: "CompiledWasm", path: virtual, contents: readFileSync(file) });
+      return;
+    }
+    const source = readFileSync(file, "utf8");
+    out.push({ type: "ESModule", path: virtual, contents: source });
+    for (const [, spec] of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?["'](\.{1,2}\/[^"']+)["']/g)) {
+      visit(join(dirname(rel), spec));
     }
   };
-  walk(pkgDir);
+  visit(workerdEntry.replace(/^\.\//, ""));
   return out;
 }
-function modulesFor(main) {
-  const jle = readJson(join(nodeModules, "json-logic-engine/package.json"));
-  const jlj = readJson(join(nodeModules, "json-logic-js/package.json"));
-  const jljSource = readFileSync(join(nodeModules, "json-logic-js", jlj.main), "utf8");
+function modulesFor(main, { jsEngines = true } = {}) {
   return [
     { type: "ESModule", path: join(ROOT, "main.mjs"), contents: main },
     { type: "ESModule", path: join(ROOT, "shared.mjs"), contents: readFileSync(join(here, "shared.mjs"), "utf8") },
     { type: "ESModule", path: join(ROOT, "persona-edge"), contents: `export * from "./node_modules/persona-edge/${workerdEntry.replace(/^\.\//, "")}";\n` },
     ...packageModules(),
+    ...(jsEngines ? jsEngineModules() : []),
+  ];
+}
+function jsEngineModules() {
+  const jle = readJson(join(nodeModules, "json-logic-engine/package.json"));
+  const jlj = readJson(join(nodeModules, "json-logic-js/package.json"));
+  const jljSource = readFileSync(join(nodeModules, "json-logic-js", jlj.main), "utf8");
+  return [
     { type: "ESModule", path: join(ROOT, "json-logic-engine"), contents: readFileSync(join(nodeModules, "json-logic-engine", jle.module), "utf8") },
     { type: "ESModule", path: join(ROOT, "json-logic-js"), contents: `const module = { exports: {} };\nconst exports = module.exports;\n${jljSource}\nexport default module.exports;\n` },
     { type: "CommonJS", path: join(ROOT, "json-logic-js-commonjs"), contents: jljSource },
@@ -189,7 +199,8 @@ for (let i = 0; i < COLD_RUNS; i++) {
   await base.dispose();
 
   t0 = performance.now();
-  const coldMf = miniflare(readFileSync(join(here, "cold-worker.mjs"), "utf8"));
+  const coldWorker = readFileSync(join(here, "cold-worker.mjs"), "utf8");
+  const coldMf = miniflare(coldWorker, modulesFor(coldWorker, { jsEngines: false }));
   await coldMf.ready;
   const readyMs = performance.now() - t0;
   const t1 = performance.now();
