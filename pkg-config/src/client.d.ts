@@ -220,6 +220,11 @@ export interface PersonaClientOptions {
   /** Read token for the profile endpoint (sent as `Authorization: Bearer`); never stored. */
   token?: string | null;
   /**
+   * The visitor's profile snapshot, when the page already has it (e.g. from a cookie): used instead of
+   * asking the store, and verified, rollback-checked and stored exactly like a fetched one.
+   */
+  profileSnapshot?: Uint8Array | null;
+  /**
    * Where the last good snapshots, their ETags and the rollback high-water marks are kept: any
    * Storage-like object, or "memory". Default: localStorage when usable, else memory. Storage errors
    * (QuotaExceededError, SecurityError...) never throw; they are listed in the sync report.

@@ -76,6 +76,8 @@ export class PersonaClient {
   #skew;
   #subject;
   #token;
+  /** Profile snapshot bytes handed over by the page (e.g. from a cookie) instead of fetched. */
+  #profileSnapshot = null;
   #clock;
   #fetchOption;
   #timeoutMs;
@@ -133,6 +135,12 @@ export class PersonaClient {
     if (!isWhole(this.#skew)) throw new TypeError("PersonaClient: options.clockSkewSecs must be a whole number >= 0");
     this.#subject = this.#checkSubject(options.subject);
     this.#token = this.#checkToken(options.token);
+    if (options.profileSnapshot !== undefined && options.profileSnapshot !== null) {
+      if (!(options.profileSnapshot instanceof Uint8Array)) {
+        throw new TypeError("PersonaClient: profileSnapshot must be a Uint8Array");
+      }
+      this.#profileSnapshot = options.profileSnapshot;
+    }
     this.#clock = options.now ?? (() => Date.now() / 1000);
     this.#fetchOption = options.fetch;
     this.#timeoutMs = positiveInt(options.timeoutMs, 10000, "timeoutMs");
@@ -236,6 +244,7 @@ export class PersonaClient {
     const next = this.#checkSubject(subject);
     this.#token = this.#checkToken(token);
     if (next === this.#subject) return;
+    this.#profileSnapshot = null;
     this.#subject = next;
     this.#dropProfile();
     this.#profile = emptySlot("absent");
@@ -590,6 +599,12 @@ export class PersonaClient {
     if (kind === "profile") {
       if (subject === null) {
         slot.status = "absent";
+        return;
+      }
+      if (this.#profileSnapshot !== null) {
+        // Bytes from the page: verified, rollback-checked and stored exactly like bytes from the store.
+        const given = { status: 200, headers: new Headers(), bytes: this.#profileSnapshot };
+        this.#accept(kind, slot, given, subject, now);
         return;
       }
       if (this.#token === null) {

@@ -68,21 +68,16 @@ async function run() {
   });
   const options = { storeUrl: cfg.storeUrl, keys: cfg.keys, audience: cfg.audience, subject: cfg.subject, token: cfg.token };
   if (cfg.snapshot) {
-    // The profile comes from the page (e.g. a cookie), not from the store: the client's request for it is
-    // answered locally, so it is verified, rollback-checked and reported like one from the store. Its (not yet
-    // verified) header names the subject; the engine checks the signature over it.
+    // The profile comes from the page (e.g. a cookie), not from the store. Its (not yet verified) header
+    // names the subject; the engine checks the signature over it, like any snapshot.
     const bytes = base64url(cfg.snapshot);
+    options.profileSnapshot = bytes;
     if (!options.subject) {
       await init().catch((e) => {
         throw coded("load_failed", e);
       });
       options.subject = inspectSnapshot(bytes).subject;
     }
-    options.token ??= "local"; // the client asks only with a token; this one never leaves the page
-    options.fetch = (url, request) =>
-      /\/v1\/profiles\/[^/]+\/snapshot$/.test(new URL(url, document.baseURI).pathname)
-        ? Promise.resolve(new Response(bytes, { headers: { "content-type": "application/octet-stream" } }))
-        : fetch(url, request);
   }
   let client;
   try {

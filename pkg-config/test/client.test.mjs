@@ -495,6 +495,34 @@ describe("offline and failures", () => {
   });
 });
 
+describe("profile snapshot handed over by the page", () => {
+  test("is used without asking the store, and refused like a fetched one when tampered", async () => {
+    const store = await startStore({
+      ruleset: { bytes: G.ruleset, cacheControl: "no-cache" },
+      profiles: {},
+      tokens: {},
+    });
+    try {
+      const c = client(store.url, { token: null, profileSnapshot: G.snap("ana.snap") });
+      const report = await c.start();
+      assert.equal(report.profile.status, "fresh");
+      assert.equal(report.profile.sequence, 7);
+      const result = c.decide(CONTEXT);
+      assert.equal(result.personalized, true);
+      assert.deepEqual(result.decision, G.cases.ana.expected.decision);
+
+      const bad = client(store.url, { token: null, profileSnapshot: flipByte(G.snap("ana.snap")) });
+      const badReport = await bad.start();
+      assert.equal(badReport.profile.status, "refused");
+      assert.equal(badReport.profile.error, "tampered");
+      assert.equal(bad.decide(CONTEXT).personalized, false);
+      assert.throws(() => client(store.url, { profileSnapshot: "AAAA" }), TypeError);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("decide and track", () => {
   test("decide never throws", async () => {
     const store = await goldenStore("no-cache");
