@@ -21,7 +21,7 @@ done
 wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; then
   say "installing wasm-bindgen-cli $wanted (a few minutes)"
-  cargo install -q wasm-bindgen-cli --version "$wanted"
+  CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback cargo install -q wasm-bindgen-cli --version "$wanted"
 fi
 
 # Headless Chromium and its driver for the browser tests.
