@@ -1,7 +1,9 @@
 //! The `Engine` class: trusted keys and audience, the verified ruleset and profile, the live session,
 //! and `decide`.
 
-use super::error::{invalid_argument, persona_error, snapshot_error, NO_RULESET};
+use super::error::{
+    invalid_argument, persona_error, snapshot_error, INTERNAL, INVALID_ARGUMENT, NO_RULESET,
+};
 use super::types::{
     DecisionContextJs, DecisionJs, EngineOptions, ErrorCodesJs, LoadOptions, SessionEventJs,
     SessionJs, SnapshotInfoJs, UnverifiedHeaderJs,
@@ -110,7 +112,7 @@ fn from_js_or_default<T: serde::de::DeserializeOwned + Default>(
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| persona_error("internal", &e.to_string()))
+        .map_err(|e| persona_error(INTERNAL, &e.to_string()))
 }
 
 /// A JS number that must be a whole, non-negative Unix time or sequence number.
@@ -120,7 +122,7 @@ fn whole(what: &str, value: f64) -> Result<u64, JsValue> {
         Ok(value as u64)
     } else {
         Err(persona_error(
-            super::error::INVALID_ARGUMENT,
+            INVALID_ARGUMENT,
             &format!("{what} must be a whole number >= 0"),
         ))
     }
@@ -137,13 +139,13 @@ impl Engine {
             .map_err(|e| snapshot_error(&e))?;
         if keyring.is_empty() {
             return Err(persona_error(
-                super::error::INVALID_ARGUMENT,
+                INVALID_ARGUMENT,
                 "options.keys: at least one trusted key",
             ));
         }
         if !snapshot::is_valid_audience(&options.audience) {
             return Err(persona_error(
-                super::error::INVALID_ARGUMENT,
+                INVALID_ARGUMENT,
                 "options.audience: 1..=64 of [A-Za-z0-9._:-]",
             ));
         }
@@ -339,6 +341,6 @@ pub fn inspect_snapshot(bytes: &[u8]) -> Result<UnverifiedHeaderJs, JsValue> {
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> Result<ErrorCodesJs, JsValue> {
     let mut codes: Vec<&str> = SnapshotError::CODES.to_vec();
-    codes.extend([super::error::INVALID_ARGUMENT, NO_RULESET]);
+    codes.extend([INVALID_ARGUMENT, NO_RULESET, INTERNAL]);
     Ok(to_js(&codes)?.unchecked_into())
 }

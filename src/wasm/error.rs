@@ -7,6 +7,8 @@ use wasm_bindgen::JsValue;
 pub const INVALID_ARGUMENT: &str = "invalid_argument";
 /// Code for `decide` before a ruleset was loaded.
 pub const NO_RULESET: &str = "no_ruleset";
+/// Code for a result that could not be handed to JavaScript (not expected to happen).
+pub const INTERNAL: &str = "internal";
 
 /// A `PersonaError`: `instanceof Error`, `name === "PersonaError"`, with `code` and `message`.
 pub fn persona_error(code: &str, message: &str) -> JsValue {

@@ -12,7 +12,7 @@ export type PersonaErrorCode =
   | "oversized" | "truncated" | "bad_magic" | "unsupported_version" | "malformed_header"
   | "unknown_key" | "tampered" | "expired" | "not_yet_valid" | "wrong_audience" | "wrong_subject"
   | "wrong_kind" | "rollback" | "malformed_payload" | "invalid_input" | "invalid_key"
-  | "invalid_argument" | "no_ruleset";
+  | "invalid_argument" | "no_ruleset" | "internal";
 
 /** What `new Engine(...)` needs. */
 export interface EngineOptions {
