@@ -6,7 +6,7 @@
 
 use crate::channel::Channel;
 use crate::context::DecisionContext;
-use crate::decide::{blended_affinity, top_category};
+use crate::decide::AffinityNow;
 use crate::profile::{Profile, Purpose};
 use crate::rules::{FieldCatalog, Value};
 use crate::ruleset::AffinityPolicy;
@@ -238,7 +238,15 @@ pub struct DecisionInput<'a> {
 impl DecisionInput<'_> {
     /// Reads every field into its slot.
     pub fn bind(&self, fields: &[Field]) -> Vec<Value> {
-        fields.iter().map(|f| self.read(f)).collect()
+        let affinity = self.affinity_now();
+        fields
+            .iter()
+            .map(|f| self.read_with(f, &affinity))
+            .collect()
+    }
+
+    fn affinity_now(&self) -> AffinityNow<'_> {
+        AffinityNow::new(self.profile, self.session, self.affinity, self.context.now)
     }
 
     /// The JSON document a generic JSON Logic engine would need to give the same answers: every field
@@ -268,6 +276,10 @@ impl DecisionInput<'_> {
 
     /// Reads one field. Profile fields read as null without a profile (except `profile.known`).
     pub fn read(&self, field: &Field) -> Value {
+        self.read_with(field, &self.affinity_now())
+    }
+
+    fn read_with(&self, field: &Field, affinity: &AffinityNow<'_>) -> Value {
         use Field::*;
         let session = self.session;
         let context = self.context;
@@ -296,19 +308,8 @@ impl DecisionInput<'_> {
                     number((days + 3).rem_euclid(7) as u32)
                 };
             }
-            Affinity(category) => {
-                return Value::Number(blended_affinity(
-                    self.profile,
-                    session,
-                    self.affinity,
-                    context.now,
-                    category,
-                ))
-            }
-            TopCategory => {
-                return top_category(self.profile, session, self.affinity, context.now)
-                    .map_or(Value::Null, text)
-            }
+            Affinity(category) => return Value::Number(affinity.of(category)),
+            TopCategory => return affinity.top().map_or(Value::Null, text),
             _ => {}
         }
         let Some(p) = self.profile else {

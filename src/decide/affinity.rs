@@ -6,8 +6,75 @@ use crate::session::Session;
 
 const SECONDS_PER_DAY: u64 = 86_400;
 
-/// The customer's affinity for a category now, 0..=100: the stored score halved every
-/// `half_life_days` since it was computed, plus `session_view_weight` per view in this session, capped at 100.
+/// Category affinity at one moment for one customer. The decay factor depends only on the age of the
+/// stored affinities, so it is computed once here, not once per category.
+#[derive(Debug, Clone, Copy)]
+pub struct AffinityNow<'a> {
+    profile: Option<&'a Profile>,
+    session: &'a Session,
+    decay: f64,
+    view_weight: f64,
+}
+
+impl<'a> AffinityNow<'a> {
+    /// Affinity as of `now` (Unix seconds) under `policy`.
+    pub fn new(
+        profile: Option<&'a Profile>,
+        session: &'a Session,
+        policy: &AffinityPolicy,
+        now: u64,
+    ) -> Self {
+        let decay = match profile {
+            Some(p) if policy.half_life_days > 0.0 => {
+                let age_days = (now / SECONDS_PER_DAY)
+                    .saturating_sub(u64::from(p.behaviour.affinity_day))
+                    as f64;
+                0.5_f64.powf(age_days / policy.half_life_days)
+            }
+            _ => 1.0,
+        };
+        AffinityNow {
+            profile,
+            session,
+            decay,
+            view_weight: policy.session_view_weight.max(0.0),
+        }
+    }
+
+    /// The affinity for a category, 0..=100: the stored score halved every `half_life_days` since it was
+    /// computed, plus `session_view_weight` per view in this session, capped at 100.
+    pub fn of(&self, category: &str) -> f64 {
+        let stored = self.profile.map_or(0.0, |p| {
+            f64::from(p.behaviour.affinity(category)) * self.decay
+        });
+        let live = f64::from(self.session.views_of(category)) * self.view_weight;
+        (stored + live).min(100.0)
+    }
+
+    /// The category with the highest affinity (ties go to the name that sorts first), or `None` when
+    /// nothing is known.
+    pub fn top(&self) -> Option<&'a str> {
+        let stored = self
+            .profile
+            .into_iter()
+            .flat_map(|p| p.behaviour.affinities.iter().map(|a| a.category.as_str()));
+        let live = self.session.categories.iter().map(|c| c.category.as_str());
+        let mut best: Option<(&str, f64)> = None;
+        for category in stored.chain(live) {
+            let score = self.of(category);
+            let better = match best {
+                None => score > 0.0,
+                Some((name, top)) => score > top || (score == top && category < name),
+            };
+            if better {
+                best = Some((category, score));
+            }
+        }
+        best.map(|(name, _)| name)
+    }
+}
+
+/// The customer's affinity for a category now (see [`AffinityNow::of`]).
 pub fn blended_affinity(
     profile: Option<&Profile>,
     session: &Session,
@@ -15,48 +82,17 @@ pub fn blended_affinity(
     now: u64,
     category: &str,
 ) -> f64 {
-    let stored = profile.map_or(0.0, |p| {
-        decayed(p, policy, now, p.behaviour.affinity(category))
-    });
-    let live = f64::from(session.views_of(category)) * policy.session_view_weight.max(0.0);
-    (stored + live).min(100.0)
+    AffinityNow::new(profile, session, policy, now).of(category)
 }
 
-fn decayed(profile: &Profile, policy: &AffinityPolicy, now: u64, score: u8) -> f64 {
-    let age_days =
-        (now / SECONDS_PER_DAY).saturating_sub(u64::from(profile.behaviour.affinity_day)) as f64;
-    let factor = if policy.half_life_days > 0.0 {
-        0.5_f64.powf(age_days / policy.half_life_days)
-    } else {
-        1.0
-    };
-    f64::from(score) * factor
-}
-
-/// The category with the highest blended affinity (ties go to the name that sorts first), or `None`
-/// when nothing is known.
+/// The category with the highest affinity now (see [`AffinityNow::top`]).
 pub fn top_category<'a>(
     profile: Option<&'a Profile>,
     session: &'a Session,
     policy: &AffinityPolicy,
     now: u64,
 ) -> Option<&'a str> {
-    let stored = profile
-        .into_iter()
-        .flat_map(|p| p.behaviour.affinities.iter().map(|a| a.category.as_str()));
-    let live = session.categories.iter().map(|c| c.category.as_str());
-    let mut best: Option<(&str, f64)> = None;
-    for category in stored.chain(live) {
-        let score = blended_affinity(profile, session, policy, now, category);
-        let better = match best {
-            None => score > 0.0,
-            Some((name, top)) => score > top || (score == top && category < name),
-        };
-        if better {
-            best = Some((category, score));
-        }
-    }
-    best.map(|(name, _)| name)
+    AffinityNow::new(profile, session, policy, now).top()
 }
 
 #[cfg(test)]

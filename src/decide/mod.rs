@@ -6,7 +6,7 @@ mod content;
 mod segments;
 mod timing;
 
-pub use affinity::{blended_affinity, top_category};
+pub use affinity::{blended_affinity, top_category, AffinityNow};
 pub use channel::{
     choose_channel, ChannelChoice, ChoiceBasis, Exclusion, ExclusionReason, RankedChannel,
     ResponseBasis,
