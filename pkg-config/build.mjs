@@ -20,7 +20,7 @@ const optimize = !args.includes("--no-opt");
 /** The size goal of the browser entry (wasm + JS glue), gzipped. */
 const GOAL_GZIP = 60 * 1024;
 /** The enforced ceiling: today's size plus a small margin. Lower it as the module shrinks. */
-const CEILING_GZIP = 152 * 1024;
+const CEILING_GZIP = 160 * 1024;
 
 function run(cmd, argv, options = {}) {
   console.log(`$ ${cmd} ${argv.join(" ")}`);
@@ -98,7 +98,9 @@ function sizes(files) {
 const report = {
   wasm: sizes(["wasm/persona_edge_bg.wasm"]),
   glue: sizes(["index.js", "api.js", "wasm/persona_edge.js"]),
-  browserEntry: sizes(["wasm/persona_edge_bg.wasm", "index.js", "api.js", "wasm/persona_edge.js"]),
+  client: sizes(["client.js", "storage.js", "http-cache.js"]),
+  // Everything `import ... from "persona-edge"` loads in a browser: the wasm, its glue and the client modules.
+  browserEntry: sizes(["wasm/persona_edge_bg.wasm", "index.js", "api.js", "wasm/persona_edge.js", "client.js", "storage.js", "http-cache.js"]),
 };
 writeFileSync(join(out, "sizes.json"), JSON.stringify(report, null, 2) + "\n");
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
