@@ -3,7 +3,7 @@
 # profiles, and print each customer's decision. Keys and snapshots go to a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
+bash scripts/setup.sh core >/dev/null
 cargo build --release --locked -q -p persona-store
 persona=target/release/persona
 work=$(mktemp -d)

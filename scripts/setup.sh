@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for building and testing persona-edge. Idempotent: each step checks
 # first. Needs root for apt (CI and the dev machines run as root).
+#   bash scripts/setup.sh        everything the tests need
+#   bash scripts/setup.sh core   only the Rust side (what the demo needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -16,6 +18,8 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+
+[ "${1:-all}" = core ] && exit 0
 
 # wasm-bindgen-cli must match the wasm-bindgen library in Cargo.lock exactly.
 wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
