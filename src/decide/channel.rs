@@ -38,6 +38,42 @@ pub enum ExclusionReason {
     CappedWeek,
 }
 
+impl ExclusionReason {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ExclusionReason::Disabled => "disabled",
+            ExclusionReason::NoProfile => "no_profile",
+            ExclusionReason::ConsentDenied => "consent_denied",
+            ExclusionReason::ConsentUnknown => "consent_unknown",
+            ExclusionReason::MarketingDenied => "marketing_denied",
+            ExclusionReason::AdTargetingDenied => "ad_targeting_denied",
+            ExclusionReason::ServiceSituation => "service_situation",
+            ExclusionReason::Churned => "churned",
+            ExclusionReason::NotPreferredForService => "not_preferred_for_service",
+            ExclusionReason::NoLiveSession => "no_live_session",
+            ExclusionReason::CappedDay => "capped_day",
+            ExclusionReason::CappedWeek => "capped_week",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [ExclusionReason; 12] = [
+        ExclusionReason::Disabled,
+        ExclusionReason::NoProfile,
+        ExclusionReason::ConsentDenied,
+        ExclusionReason::ConsentUnknown,
+        ExclusionReason::MarketingDenied,
+        ExclusionReason::AdTargetingDenied,
+        ExclusionReason::ServiceSituation,
+        ExclusionReason::Churned,
+        ExclusionReason::NotPreferredForService,
+        ExclusionReason::NoLiveSession,
+        ExclusionReason::CappedDay,
+        ExclusionReason::CappedWeek,
+    ];
+}
+
 /// A channel left out, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,6 +92,19 @@ pub enum ResponseBasis {
     Prior,
     /// Own history smoothed toward the prior.
     OwnHistory,
+}
+
+impl ResponseBasis {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ResponseBasis::Prior => "prior",
+            ResponseBasis::OwnHistory => "own_history",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [ResponseBasis; 2] = [ResponseBasis::Prior, ResponseBasis::OwnHistory];
 }
 
 /// An eligible channel with the numbers it was ranked by.
@@ -84,6 +133,24 @@ pub enum ChoiceBasis {
     ExpectedResponse,
     /// No channel was eligible.
     NoEligibleChannel,
+}
+
+impl ChoiceBasis {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ChoiceBasis::StatedPreference => "stated_preference",
+            ChoiceBasis::ExpectedResponse => "expected_response",
+            ChoiceBasis::NoEligibleChannel => "no_eligible_channel",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [ChoiceBasis; 3] = [
+        ChoiceBasis::StatedPreference,
+        ChoiceBasis::ExpectedResponse,
+        ChoiceBasis::NoEligibleChannel,
+    ];
 }
 
 /// The channel decision with its full explanation.

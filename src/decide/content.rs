@@ -26,6 +26,24 @@ pub enum VariantBasis {
     Default,
 }
 
+impl VariantBasis {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            VariantBasis::Segment => "segment",
+            VariantBasis::TopCategory => "top_category",
+            VariantBasis::Default => "default",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [VariantBasis; 3] = [
+        VariantBasis::Segment,
+        VariantBasis::TopCategory,
+        VariantBasis::Default,
+    ];
+}
+
 /// The content chosen for one slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

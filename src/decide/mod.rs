@@ -82,3 +82,41 @@ pub fn decide(
         content,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ruleset::ItemBlock;
+
+    fn json_name<T: Serialize>(value: T) -> String {
+        serde_json::to_value(value)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn enum_names_are_their_json_names() {
+        for v in ExclusionReason::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+        for v in ResponseBasis::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+        for v in ChoiceBasis::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+        for v in TimingSource::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+        for v in TimingOutcome::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+        for v in VariantBasis::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+        for v in ItemBlock::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+    }
+}

@@ -27,6 +27,30 @@ pub enum TimingSource {
     LiveSession,
 }
 
+impl TimingSource {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TimingSource::OwnChannelHistory => "own_channel_history",
+            TimingSource::OwnHistory => "own_history",
+            TimingSource::OwnHistoryWithPrior => "own_history_with_prior",
+            TimingSource::PopulationPrior => "population_prior",
+            TimingSource::CampaignDefault => "campaign_default",
+            TimingSource::LiveSession => "live_session",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [TimingSource; 6] = [
+        TimingSource::OwnChannelHistory,
+        TimingSource::OwnHistory,
+        TimingSource::OwnHistoryWithPrior,
+        TimingSource::PopulationPrior,
+        TimingSource::CampaignDefault,
+        TimingSource::LiveSession,
+    ];
+}
+
 /// How the best hour was turned into the send time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,6 +67,30 @@ pub enum TimingOutcome {
     Dropped,
     /// No allowed hour within the horizon.
     NoAllowedHour,
+}
+
+impl TimingOutcome {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TimingOutcome::Now => "now",
+            TimingOutcome::BestHour => "best_hour",
+            TimingOutcome::Deferred => "deferred",
+            TimingOutcome::MovedToNearestEdge => "moved_to_nearest_edge",
+            TimingOutcome::Dropped => "dropped",
+            TimingOutcome::NoAllowedHour => "no_allowed_hour",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [TimingOutcome; 6] = [
+        TimingOutcome::Now,
+        TimingOutcome::BestHour,
+        TimingOutcome::Deferred,
+        TimingOutcome::MovedToNearestEdge,
+        TimingOutcome::Dropped,
+        TimingOutcome::NoAllowedHour,
+    ];
 }
 
 /// When to send.

@@ -110,6 +110,24 @@ pub enum ItemBlock {
     SlowDelivery,
 }
 
+impl ItemBlock {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ItemBlock::UnknownItem => "unknown_item",
+            ItemBlock::OutOfStock => "out_of_stock",
+            ItemBlock::SlowDelivery => "slow_delivery",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [ItemBlock; 3] = [
+        ItemBlock::UnknownItem,
+        ItemBlock::OutOfStock,
+        ItemBlock::SlowDelivery,
+    ];
+}
+
 impl Catalogue {
     /// Looks an item up by id.
     pub fn item(&self, id: &str) -> Option<&CatalogueItem> {

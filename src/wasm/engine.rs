@@ -1,6 +1,7 @@
 //! The `Engine` class: trusted keys and audience, the verified ruleset and profile, the live session,
 //! and `decide`.
 
+use super::convert::Strings;
 use super::error::{
     invalid_argument, persona_error, snapshot_error, INTERNAL, INVALID_ARGUMENT, NO_RULESET,
 };
@@ -88,6 +89,10 @@ pub struct Engine {
     ruleset: Option<snapshot::Verified<Ruleset>>,
     profile: Option<snapshot::Verified<Profile>>,
     session: Session,
+    /// JS strings reused by every decision.
+    strings: Strings,
+    /// The loaded ruleset's segment names as JS strings, in the ruleset's order.
+    segment_names: Vec<JsValue>,
 }
 
 fn now_secs() -> u64 {
@@ -158,6 +163,8 @@ impl Engine {
             ruleset: None,
             profile: None,
             session: Session::default(),
+            strings: Strings::new(),
+            segment_names: Vec::new(),
         })
     }
 
@@ -203,6 +210,12 @@ impl Engine {
     ) -> Result<SnapshotInfoJs, JsValue> {
         let (verified, info) =
             self.verify(bytes, options, SnapshotKind::Ruleset, verify_ruleset)?;
+        self.segment_names = verified
+            .document
+            .segments
+            .iter()
+            .map(|s| JsValue::from_str(&s.name))
+            .collect();
         self.ruleset = Some(verified);
         Ok(info)
     }
@@ -229,6 +242,7 @@ impl Engine {
     #[wasm_bindgen(js_name = clearRuleset)]
     pub fn clear_ruleset(&mut self) {
         self.ruleset = None;
+        self.segment_names.clear();
     }
 
     /// Forgets the loaded profile: decisions become the safe, non-personalized default.
@@ -300,7 +314,10 @@ impl Engine {
             .filter(|p| p.header.expires_at.saturating_add(self.clock_skew_secs) >= context.now)
             .map(|p| &p.document);
         let decision = decide(&ruleset.document, profile, &self.session, &context);
-        Ok(to_js(&decision)?.unchecked_into())
+        Ok(self
+            .strings
+            .decision(&decision, &self.segment_names)
+            .unchecked_into())
     }
 
     fn context(&self, value: JsValue) -> Result<DecisionContext, JsValue> {

@@ -4,6 +4,7 @@
 //! `Error` named `PersonaError` with a stable `code` (the snapshot error codes of `docs/FORMAT.md`, plus
 //! `invalid_argument` and `no_ruleset`). Times are Unix seconds; a missing `now` is `Date.now()`.
 
+mod convert;
 mod engine;
 mod error;
 mod types;
