@@ -121,13 +121,13 @@ fn summary(decision: &Decision, profile: &Value) -> String {
         .map_or("none".to_owned(), |c| c.to_string());
     out.push_str(&format!(
         "channel    {channel} ({})\n",
-        json_name(&decision.channel.basis)
+        decision.channel.basis.name()
     ));
     let excluded: Vec<String> = decision
         .channel
         .excluded
         .iter()
-        .map(|e| format!("{}: {}", e.channel, json_name(&e.reason)))
+        .map(|e| format!("{}: {}", e.channel, e.reason.name()))
         .collect();
     out.push_str(&format!(
         "excluded   {}\n",
@@ -144,19 +144,12 @@ fn summary(decision: &Decision, profile: &Value) -> String {
         });
         out.push_str(&format!(
             "send at    {at} ({}, from {})\n",
-            json_name(&t.outcome),
-            json_name(&t.source)
+            t.outcome.name(),
+            t.source.name()
         ));
     }
     for slot in &decision.content {
         out.push_str(&format!("slot       {} = {}\n", slot.slot, slot.variant));
     }
     out
-}
-
-fn json_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
