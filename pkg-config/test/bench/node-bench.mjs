@@ -31,7 +31,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   checkAgreement, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, median, parseProfiles, passDecide,
-  passLoadProfile, passRules, perItemUs,
+  passLoadProfile, passLoadRuleset, passRules, perItemUs,
 } from "./shared.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -100,11 +100,7 @@ const cases = {
   loadProfile: { items: profiles.length, run: () => passLoadProfile(loader, profiles, now) },
   loadRuleset: {
     items: rulesetLoads,
-    run: () => {
-      let sink = 0;
-      for (let i = 0; i < rulesetLoads; i++) sink += loader.loadRuleset(rulesetBytes, { now }).sequence;
-      return sink;
-    },
+    run: () => passLoadRuleset(loader, rulesetBytes, now, rulesetLoads),
   },
 };
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));

@@ -115,6 +115,13 @@ export function passLoadProfile(engine, profiles, now) {
   return sink;
 }
 
+/** Loads the same ruleset snapshot `count` times (verify + decode + validate each time). */
+export function passLoadRuleset(engine, bytes, now, count) {
+  let sink = 0;
+  for (let i = 0; i < count; i++) sink += engine.loadRuleset(bytes, { now }).sequence;
+  return sink;
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

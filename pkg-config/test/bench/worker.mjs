@@ -14,7 +14,7 @@ import jsonLogic from "json-logic-js";
 import jsonLogicCommonJs from "json-logic-js-commonjs";
 import {
   checkAgreement, fromHex, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, parseProfiles, passDecide,
-  passLoadProfile, passRules,
+  passLoadProfile, passLoadRuleset, passRules,
 } from "./shared.mjs";
 
 let state = null;
@@ -74,11 +74,7 @@ function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
     loadProfile: { items: profiles.length, run: () => passLoadProfile(loader, profiles, now) },
     loadRuleset: {
       items: rulesetLoads,
-      run: () => {
-        let sink = 0;
-        for (let i = 0; i < rulesetLoads; i++) sink += loader.loadRuleset(rulesetBytes, { now }).sequence;
-        return sink;
-      },
+      run: () => passLoadRuleset(loader, rulesetBytes, now, rulesetLoads),
     },
   };
   if (jleCompiled) cases.jleCompiled = { items: profiles.length, run: () => passRules(jleCompiled, rules, datas) };
