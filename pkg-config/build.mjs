@@ -7,7 +7,7 @@
 //
 // Usage: node pkg-config/build.mjs [--out DIR] [--no-opt]
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -95,12 +95,18 @@ function sizes(files) {
     brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
   };
 }
+// The local JS the binding imports (wasm-bindgen copies it under wasm/snippets/<crate-hash>/).
+const snippets = readdirSync(join(out, "wasm/snippets"), { recursive: true })
+  .map((f) => join("wasm/snippets", f))
+  .filter((f) => f.endsWith(".js"));
+const glue = ["index.js", "api.js", "wasm/persona_edge.js", ...snippets];
+const client = ["client.js", "storage.js", "http-cache.js"];
 const report = {
   wasm: sizes(["wasm/persona_edge_bg.wasm"]),
-  glue: sizes(["index.js", "api.js", "wasm/persona_edge.js"]),
-  client: sizes(["client.js", "storage.js", "http-cache.js"]),
+  glue: sizes(glue),
+  client: sizes(client),
   // Everything `import ... from "persona-edge"` loads in a browser: the wasm, its glue and the client modules.
-  browserEntry: sizes(["wasm/persona_edge_bg.wasm", "index.js", "api.js", "wasm/persona_edge.js", "client.js", "storage.js", "http-cache.js"]),
+  browserEntry: sizes(["wasm/persona_edge_bg.wasm", ...glue, ...client]),
 };
 writeFileSync(join(out, "sizes.json"), JSON.stringify(report, null, 2) + "\n");
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;

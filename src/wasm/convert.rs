@@ -1,5 +1,12 @@
-//! A `Decision` as plain JS objects, built directly: property keys, enum values and segment names are JS
-//! strings made once and reused, so a decision costs property sets, not string decoding.
+//! A `Decision` handed to JS as a flat tape: numbers in one `Float64Array` view of wasm memory and every
+//! string of the decision in one text, turned into plain objects by `decision.js` in one call. Building the
+//! objects on the JS side costs object literals instead of a boundary crossing per property (the
+//! decision of a 50-segment ruleset has ~250 properties).
+//!
+//! The layout is private to this file and `decision.js` (read in the same order as written here):
+//! numbers are `f64`, `NaN` stands for `null`, enums are indexes into the name tables of
+//! [`Names::new`], and a string is its length in UTF-16 code units (`-1` for `null`) on the tape with its
+//! text appended to the text.
 
 use crate::channel::Channel;
 use crate::decide::{
@@ -7,263 +14,157 @@ use crate::decide::{
     TimingOutcome, TimingSource, VariantBasis,
 };
 use crate::ruleset::ItemBlock;
-use js_sys::{Array, Object};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/wasm/decision.js")]
 extern "C" {
-    /// A plain object whose properties are set with `object[key] = value` (cheaper than `Reflect.set`).
-    type PlainObject;
-
-    #[wasm_bindgen(method, structural, indexing_setter)]
-    fn set(this: &PlainObject, key: &JsValue, value: &JsValue);
+    /// Builds the `Decision` object from a tape (see the module docs).
+    #[wasm_bindgen(js_name = decisionFromTape)]
+    fn decision_from_tape(tape: &[f64], text: &str, segment_names: &Array, names: &Array)
+        -> JsValue;
 }
 
-/// JS strings for a fixed list of names, indexed like the list (with `null` past the end).
-struct Names(Vec<JsValue>, JsValue);
+/// The JS name tables of every enum a decision holds, made once per engine, in the order `decision.js`
+/// reads them.
+pub struct Names(Array);
 
 impl Names {
-    fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Names {
-        Names(
-            names.into_iter().map(JsValue::from_str).collect(),
-            JsValue::NULL,
-        )
-    }
-
-    fn get(&self, index: usize) -> JsValue {
-        self.0.get(index).cloned().unwrap_or(JsValue::NULL)
-    }
-
-    fn get_ref(&self, index: usize) -> &JsValue {
-        self.0.get(index).unwrap_or(&self.1)
-    }
-}
-
-/// The keys of every object of a decision, in the order of [`KEYS`].
-const KEYS: [&str; 26] = [
-    "personalized",
-    "subject",
-    "segments",
-    "topCategory",
-    "channel",
-    "timing",
-    "content",
-    "name",
-    "priority",
-    "matched",
-    "score",
-    "basis",
-    "excluded",
-    "ranking",
-    "reason",
-    "expectedResponsePct",
-    "cost",
-    "at",
-    "localHourOfWeek",
-    "bestHourOfWeek",
-    "source",
-    "outcome",
-    "slot",
-    "variant",
-    "segment",
-    "skipped",
-];
-
-#[derive(Clone, Copy)]
-enum Key {
-    Personalized,
-    Subject,
-    Segments,
-    TopCategory,
-    Channel,
-    Timing,
-    Content,
-    Name,
-    Priority,
-    Matched,
-    Score,
-    Basis,
-    Excluded,
-    Ranking,
-    Reason,
-    ExpectedResponsePct,
-    Cost,
-    At,
-    LocalHourOfWeek,
-    BestHourOfWeek,
-    Source,
-    Outcome,
-    Slot,
-    Variant,
-    Segment,
-    Skipped,
-}
-
-/// Cached JS strings of the keys and of every enum value a decision holds.
-pub struct Strings {
-    keys: Names,
-    channels: Names,
-    exclusions: Names,
-    responses: Names,
-    choices: Names,
-    sources: Names,
-    outcomes: Names,
-    variant_bases: Names,
-    item_blocks: Names,
-}
-
-impl Strings {
     /// Makes every JS string once.
-    pub fn new() -> Strings {
-        Strings {
-            keys: Names::of(KEYS),
-            channels: Names::of(Channel::ALL.map(Channel::name)),
-            exclusions: Names::of(ExclusionReason::ALL.map(ExclusionReason::name)),
-            responses: Names::of(ResponseBasis::ALL.map(ResponseBasis::name)),
-            choices: Names::of(ChoiceBasis::ALL.map(ChoiceBasis::name)),
-            sources: Names::of(TimingSource::ALL.map(TimingSource::name)),
-            outcomes: Names::of(TimingOutcome::ALL.map(TimingOutcome::name)),
-            variant_bases: Names::of(VariantBasis::ALL.map(VariantBasis::name)),
-            item_blocks: Names::of(ItemBlock::ALL.map(ItemBlock::name)),
+    pub fn new() -> Names {
+        fn table<'a>(names: impl IntoIterator<Item = &'a str>) -> JsValue {
+            names
+                .into_iter()
+                .map(JsValue::from_str)
+                .collect::<Array>()
+                .into()
         }
+        let tables = [
+            table(Channel::ALL.map(Channel::name)),
+            table(ChoiceBasis::ALL.map(ChoiceBasis::name)),
+            table(ExclusionReason::ALL.map(ExclusionReason::name)),
+            table(ResponseBasis::ALL.map(ResponseBasis::name)),
+            table(TimingSource::ALL.map(TimingSource::name)),
+            table(TimingOutcome::ALL.map(TimingOutcome::name)),
+            table(VariantBasis::ALL.map(VariantBasis::name)),
+            table(ItemBlock::ALL.map(ItemBlock::name)),
+        ];
+        Names(tables.into_iter().collect())
     }
 
-    fn set(&self, object: &Object, key: Key, value: &JsValue) {
-        object
-            .unchecked_ref::<PlainObject>()
-            .set(self.keys.get_ref(key as usize), value);
-    }
-
-    fn channel(&self, channel: Channel) -> JsValue {
-        self.channels.get(channel.index())
-    }
-
-    /// The decision as a plain object; `segment_names` are the ruleset's segment names as JS strings, in the
-    /// ruleset's order (the order of `decision.segments`).
-    pub fn decision(&self, decision: &Decision, segment_names: &[JsValue]) -> JsValue {
-        let out = Object::new();
-        self.set(&out, Key::Personalized, &decision.personalized.into());
-        self.set(&out, Key::Subject, &text(decision.subject.as_deref()));
-        let segments = Array::new_with_length(decision.segments.len() as u32);
-        for (i, s) in decision.segments.iter().enumerate() {
-            let o = Object::new();
-            let name = segment_names
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| JsValue::from_str(&s.name));
-            self.set(&o, Key::Name, &name);
-            self.set(&o, Key::Priority, &f64::from(s.priority).into());
-            self.set(&o, Key::Matched, &s.matched.into());
-            self.set(
-                &o,
-                Key::Score,
-                &s.score.map_or(JsValue::NULL, JsValue::from_f64),
-            );
-            segments.set(i as u32, o.into());
-        }
-        self.set(&out, Key::Segments, &segments);
-        self.set(
-            &out,
-            Key::TopCategory,
-            &text(decision.top_category.as_deref()),
-        );
-        self.set(&out, Key::Channel, &self.channel_choice(&decision.channel));
-        self.set(
-            &out,
-            Key::Timing,
-            &decision
-                .timing
-                .as_ref()
-                .map_or(JsValue::NULL, |t| self.send_time(t)),
-        );
-        let content: Array = decision
-            .content
-            .iter()
-            .map(|c| self.slot_choice(c))
-            .collect();
-        self.set(&out, Key::Content, &content);
-        out.into()
-    }
-
-    fn channel_choice(&self, choice: &ChannelChoice) -> JsValue {
-        let out = Object::new();
-        self.set(
-            &out,
-            Key::Channel,
-            &choice.channel.map_or(JsValue::NULL, |c| self.channel(c)),
-        );
-        self.set(&out, Key::Basis, &self.choices.get(choice.basis as usize));
-        let excluded: Array = choice
-            .excluded
-            .iter()
-            .map(|e| {
-                let o = Object::new();
-                self.set(&o, Key::Channel, &self.channel(e.channel));
-                self.set(&o, Key::Reason, &self.exclusions.get(e.reason as usize));
-                JsValue::from(o)
-            })
-            .collect();
-        self.set(&out, Key::Excluded, &excluded);
-        let ranking: Array = choice
-            .ranking
-            .iter()
-            .map(|r| {
-                let o = Object::new();
-                self.set(&o, Key::Channel, &self.channel(r.channel));
-                self.set(
-                    &o,
-                    Key::ExpectedResponsePct,
-                    &f64::from(r.expected_response_pct).into(),
-                );
-                self.set(&o, Key::Basis, &self.responses.get(r.basis as usize));
-                self.set(&o, Key::Cost, &f64::from(r.cost).into());
-                self.set(&o, Key::Priority, &f64::from(r.priority).into());
-                JsValue::from(o)
-            })
-            .collect();
-        self.set(&out, Key::Ranking, &ranking);
-        out.into()
-    }
-
-    fn send_time(&self, t: &SendTime) -> JsValue {
-        let out = Object::new();
-        self.set(
-            &out,
-            Key::At,
-            &t.at
-                .map_or(JsValue::NULL, |at| JsValue::from_f64(at as f64)),
-        );
-        let hour = |h: Option<u16>| h.map_or(JsValue::NULL, |h| JsValue::from_f64(f64::from(h)));
-        self.set(&out, Key::LocalHourOfWeek, &hour(t.local_hour_of_week));
-        self.set(&out, Key::BestHourOfWeek, &hour(t.best_hour_of_week));
-        self.set(&out, Key::Source, &self.sources.get(t.source as usize));
-        self.set(&out, Key::Outcome, &self.outcomes.get(t.outcome as usize));
-        out.into()
-    }
-
-    fn slot_choice(&self, c: &SlotChoice) -> JsValue {
-        let out = Object::new();
-        self.set(&out, Key::Slot, &JsValue::from_str(&c.slot));
-        self.set(&out, Key::Variant, &JsValue::from_str(&c.variant));
-        self.set(&out, Key::Content, &JsValue::from_str(&c.content));
-        self.set(&out, Key::Basis, &self.variant_bases.get(c.basis as usize));
-        self.set(&out, Key::Segment, &text(c.segment.as_deref()));
-        let skipped: Array = c
-            .skipped
-            .iter()
-            .map(|s| {
-                let o = Object::new();
-                self.set(&o, Key::Variant, &JsValue::from_str(&s.variant));
-                self.set(&o, Key::Reason, &self.item_blocks.get(s.reason as usize));
-                JsValue::from(o)
-            })
-            .collect();
-        self.set(&out, Key::Skipped, &skipped);
-        out.into()
+    /// The decision as a plain object; `segment_names` are the ruleset's segment names as JS strings, in
+    /// the ruleset's order (the order of `decision.segments`).
+    pub fn decision(&self, decision: &Decision, segment_names: &Array) -> JsValue {
+        let mut tape = Tape::default();
+        tape.write(decision);
+        decision_from_tape(&tape.numbers, &tape.text, segment_names, &self.0)
     }
 }
 
-fn text(value: Option<&str>) -> JsValue {
-    value.map_or(JsValue::NULL, JsValue::from_str)
+/// The tape being written.
+#[derive(Default)]
+struct Tape {
+    numbers: Vec<f64>,
+    text: String,
+}
+
+impl Tape {
+    fn number(&mut self, value: impl Into<f64>) {
+        self.numbers.push(value.into());
+    }
+
+    fn flag(&mut self, value: bool) {
+        self.number(u8::from(value));
+    }
+
+    fn optional(&mut self, value: Option<f64>) {
+        self.number(value.unwrap_or(f64::NAN));
+    }
+
+    fn index(&mut self, index: usize) {
+        self.number(index as f64);
+    }
+
+    fn count(&mut self, count: usize) {
+        self.index(count);
+    }
+
+    fn string(&mut self, value: Option<&str>) {
+        match value {
+            None => self.number(-1),
+            Some(s) => {
+                let units = if s.is_ascii() {
+                    s.len()
+                } else {
+                    s.encode_utf16().count()
+                };
+                self.count(units);
+                self.text.push_str(s);
+            }
+        }
+    }
+
+    fn write(&mut self, decision: &Decision) {
+        self.flag(decision.personalized);
+        self.string(decision.subject.as_deref());
+        self.string(decision.top_category.as_deref());
+        self.count(decision.segments.len());
+        for s in &decision.segments {
+            self.number(s.priority);
+            self.flag(s.matched);
+            self.optional(s.score);
+        }
+        self.channel_choice(&decision.channel);
+        self.flag(decision.timing.is_some());
+        if let Some(timing) = &decision.timing {
+            self.send_time(timing);
+        }
+        self.count(decision.content.len());
+        for slot in &decision.content {
+            self.slot_choice(slot);
+        }
+    }
+
+    fn channel(&mut self, channel: Option<Channel>) {
+        self.optional(channel.map(|c| c.index() as f64));
+    }
+
+    fn channel_choice(&mut self, choice: &ChannelChoice) {
+        self.channel(choice.channel);
+        self.index(choice.basis as usize);
+        self.count(choice.excluded.len());
+        for e in &choice.excluded {
+            self.channel(Some(e.channel));
+            self.index(e.reason as usize);
+        }
+        self.count(choice.ranking.len());
+        for r in &choice.ranking {
+            self.channel(Some(r.channel));
+            self.number(r.expected_response_pct);
+            self.index(r.basis as usize);
+            self.number(r.cost);
+            self.number(r.priority);
+        }
+    }
+
+    fn send_time(&mut self, t: &SendTime) {
+        self.optional(t.at.map(|at| at as f64));
+        self.optional(t.local_hour_of_week.map(f64::from));
+        self.optional(t.best_hour_of_week.map(f64::from));
+        self.index(t.source as usize);
+        self.index(t.outcome as usize);
+    }
+
+    fn slot_choice(&mut self, c: &SlotChoice) {
+        self.string(Some(&c.slot));
+        self.string(Some(&c.variant));
+        self.string(Some(&c.content));
+        self.index(c.basis as usize);
+        self.string(c.segment.as_deref());
+        self.count(c.skipped.len());
+        for s in &c.skipped {
+            self.string(Some(&s.variant));
+            self.index(s.reason as usize);
+        }
+    }
 }

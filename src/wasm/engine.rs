@@ -1,7 +1,7 @@
 //! The `Engine` class: trusted keys and audience, the verified ruleset and profile, the live session,
 //! and `decide`.
 
-use super::convert::Strings;
+use super::convert::Names;
 use super::error::{
     invalid_argument, persona_error, snapshot_error, INTERNAL, INVALID_ARGUMENT, NO_RULESET,
 };
@@ -89,10 +89,10 @@ pub struct Engine {
     ruleset: Option<snapshot::Verified<Ruleset>>,
     profile: Option<snapshot::Verified<Profile>>,
     session: Session,
-    /// JS strings reused by every decision.
-    strings: Strings,
+    /// JS name tables reused by every decision.
+    names: Names,
     /// The loaded ruleset's segment names as JS strings, in the ruleset's order.
-    segment_names: Vec<JsValue>,
+    segment_names: js_sys::Array,
 }
 
 fn now_secs() -> u64 {
@@ -163,8 +163,8 @@ impl Engine {
             ruleset: None,
             profile: None,
             session: Session::default(),
-            strings: Strings::new(),
-            segment_names: Vec::new(),
+            names: Names::new(),
+            segment_names: js_sys::Array::new(),
         })
     }
 
@@ -215,7 +215,7 @@ impl Engine {
             .segments
             .iter()
             .map(|s| JsValue::from_str(&s.name))
-            .collect();
+            .collect::<js_sys::Array>();
         self.ruleset = Some(verified);
         Ok(info)
     }
@@ -242,7 +242,7 @@ impl Engine {
     #[wasm_bindgen(js_name = clearRuleset)]
     pub fn clear_ruleset(&mut self) {
         self.ruleset = None;
-        self.segment_names.clear();
+        self.segment_names = js_sys::Array::new();
     }
 
     /// Forgets the loaded profile: decisions become the safe, non-personalized default.
@@ -315,7 +315,7 @@ impl Engine {
             .map(|p| &p.document);
         let decision = decide(&ruleset.document, profile, &self.session, &context);
         Ok(self
-            .strings
+            .names
             .decision(&decision, &self.segment_names)
             .unchecked_into())
     }
