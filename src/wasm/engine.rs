@@ -9,13 +9,15 @@ use super::types::{
     DecisionContextJs, DecisionJs, EngineOptions, ErrorCodesJs, LoadOptions, SessionEventJs,
     SessionJs, SnapshotInfoJs, UnverifiedHeaderJs,
 };
+use super::shared::{share, LoadedRuleset};
 use crate::context::DecisionContext;
 use crate::decide::decide;
 use crate::profile::Profile;
-use crate::ruleset::{verify_ruleset, Ruleset};
+use crate::ruleset::verify_ruleset;
 use crate::session::{Session, SessionEvent};
 use crate::snapshot::{self, Keyring, SnapshotError, SnapshotHeader, SnapshotKind, VerifyOptions};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -86,13 +88,11 @@ pub struct Engine {
     keyring: Keyring,
     audience: String,
     clock_skew_secs: u64,
-    ruleset: Option<snapshot::Verified<Ruleset>>,
+    ruleset: Option<Rc<LoadedRuleset>>,
     profile: Option<snapshot::Verified<Profile>>,
     session: Session,
     /// JS name tables reused by every decision.
     names: Names,
-    /// The loaded ruleset's segment names as JS strings, in the ruleset's order.
-    segment_names: js_sys::Array,
 }
 
 fn now_secs() -> u64 {
@@ -164,7 +164,6 @@ impl Engine {
             profile: None,
             session: Session::default(),
             names: Names::new(),
-            segment_names: js_sys::Array::new(),
         })
     }
 
@@ -210,13 +209,7 @@ impl Engine {
     ) -> Result<SnapshotInfoJs, JsValue> {
         let (verified, info) =
             self.verify(bytes, options, SnapshotKind::Ruleset, verify_ruleset)?;
-        self.segment_names = verified
-            .document
-            .segments
-            .iter()
-            .map(|s| JsValue::from_str(&s.name))
-            .collect::<js_sys::Array>();
-        self.ruleset = Some(verified);
+        self.ruleset = Some(share(bytes, verified));
         Ok(info)
     }
 
@@ -242,7 +235,6 @@ impl Engine {
     #[wasm_bindgen(js_name = clearRuleset)]
     pub fn clear_ruleset(&mut self) {
         self.ruleset = None;
-        self.segment_names = js_sys::Array::new();
     }
 
     /// Forgets the loaded profile: decisions become the safe, non-personalized default.
@@ -300,7 +292,7 @@ impl Engine {
             ));
         };
         let context = self.context(context.map_or(JsValue::UNDEFINED, Into::into))?;
-        let ruleset_expiry = ruleset.header.expires_at;
+        let ruleset_expiry = ruleset.verified.header.expires_at;
         if ruleset_expiry.saturating_add(self.clock_skew_secs) < context.now {
             let error = SnapshotError::Expired {
                 expires_at: ruleset_expiry,
@@ -313,10 +305,15 @@ impl Engine {
             .as_ref()
             .filter(|p| p.header.expires_at.saturating_add(self.clock_skew_secs) >= context.now)
             .map(|p| &p.document);
-        let decision = decide(&ruleset.document, profile, &self.session, &context);
+        let decision = decide(
+            &ruleset.verified.document,
+            profile,
+            &self.session,
+            &context,
+        );
         Ok(self
             .names
-            .decision(&decision, &self.segment_names)
+            .decision(&decision, &ruleset.segment_names)
             .unchecked_into())
     }
 

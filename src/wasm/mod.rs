@@ -7,6 +7,7 @@
 mod convert;
 mod engine;
 mod error;
+mod shared;
 mod types;
 
 pub use engine::{error_codes, inspect_snapshot, Engine};
