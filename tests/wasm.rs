@@ -318,3 +318,63 @@ fn inspect_and_codes() {
     let codes = to_json(error_codes().unwrap().into());
     assert!(codes.as_array().unwrap().len() >= 18);
 }
+
+#[wasm_bindgen_test]
+fn a_ruleset_shared_between_engines_is_still_verified_by_each() {
+    let t = now();
+    let mut first = engine();
+    first
+        .load_ruleset(RULESET, Some(load(t, Value::Null).unchecked_into()))
+        .unwrap();
+    // The same bytes are now held decoded by `first`; other engines must still apply their own checks.
+    let stranger = serde_json::json!({ "keys": ["3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"], "audience": "demo-shop" });
+    let mut untrusting = Engine::new(js(&stranger).unchecked_into()).unwrap();
+    assert_code(
+        untrusting
+            .load_ruleset(RULESET, Some(load(t, Value::Null).unchecked_into()))
+            .err()
+            .unwrap(),
+        "unknown_key",
+    );
+    assert!(!untrusting.has_ruleset());
+    let other = serde_json::json!({ "keys": manifest()["keyring"], "audience": "another-shop" });
+    let mut foreign = Engine::new(js(&other).unchecked_into()).unwrap();
+    assert_code(
+        foreign
+            .load_ruleset(RULESET, Some(load(t, Value::Null).unchecked_into()))
+            .err()
+            .unwrap(),
+        "wrong_audience",
+    );
+    let mut second = engine();
+    assert_code(
+        second
+            .load_ruleset(
+                RULESET,
+                Some(load(t + 400 * 86_400, Value::Null).unchecked_into()),
+            )
+            .err()
+            .unwrap(),
+        "expired",
+    );
+    second
+        .load_ruleset(RULESET, Some(load(t, Value::Null).unchecked_into()))
+        .unwrap();
+    // Both decide the same; dropping one leaves the other's ruleset intact.
+    let context = js(&case("ana")["context"]);
+    let a = to_json(
+        first
+            .decide(Some(context.clone().unchecked_into()))
+            .unwrap()
+            .into(),
+    );
+    drop(first);
+    let b = to_json(
+        second
+            .decide(Some(context.unchecked_into()))
+            .unwrap()
+            .into(),
+    );
+    assert_eq!(a, b);
+    assert!(a["segments"].as_array().is_some_and(|s| !s.is_empty()));
+}

@@ -21,8 +21,12 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     /// Builds the `Decision` object from a tape (see the module docs).
     #[wasm_bindgen(js_name = decisionFromTape)]
-    fn decision_from_tape(tape: &[f64], text: &str, segment_names: &Array, names: &Array)
-        -> JsValue;
+    fn decision_from_tape(
+        tape: &[f64],
+        text: &str,
+        segment_names: &Array,
+        names: &Array,
+    ) -> JsValue;
 }
 
 /// The JS name tables of every enum a decision holds, made once per engine, in the order `decision.js`

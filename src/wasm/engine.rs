@@ -5,11 +5,11 @@ use super::convert::Names;
 use super::error::{
     invalid_argument, persona_error, snapshot_error, INTERNAL, INVALID_ARGUMENT, NO_RULESET,
 };
+use super::shared::{share, LoadedRuleset};
 use super::types::{
     DecisionContextJs, DecisionJs, EngineOptions, ErrorCodesJs, LoadOptions, SessionEventJs,
     SessionJs, SnapshotInfoJs, UnverifiedHeaderJs,
 };
-use super::shared::{share, LoadedRuleset};
 use crate::context::DecisionContext;
 use crate::decide::decide;
 use crate::profile::Profile;
@@ -305,12 +305,7 @@ impl Engine {
             .as_ref()
             .filter(|p| p.header.expires_at.saturating_add(self.clock_skew_secs) >= context.now)
             .map(|p| &p.document);
-        let decision = decide(
-            &ruleset.verified.document,
-            profile,
-            &self.session,
-            &context,
-        );
+        let decision = decide(&ruleset.verified.document, profile, &self.session, &context);
         Ok(self
             .names
             .decision(&decision, &ruleset.segment_names)
