@@ -28,6 +28,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; 
   CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback cargo install -q wasm-bindgen-cli --version "$wanted"
 fi
 
+# PostgreSQL for the store's tests on a real server (scripts/postgres.sh starts a private cluster).
+if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+  say "installing postgresql"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
 # Headless Chromium and its driver for the browser tests.
 if ! have chromium || ! have chromedriver; then
   say "installing chromium and chromium-driver"

@@ -17,7 +17,11 @@ cargo clippy --workspace --all-targets --locked --ignore-rust-version -- -D warn
 step "clippy of the wasm binding (warnings denied)"
 cargo clippy --locked -p persona-edge --target wasm32-unknown-unknown --lib --test wasm -- -D warnings
 
-step "native tests"
+step "PostgreSQL for the store's tests (private cluster on 127.0.0.1:5433)"
+eval "$(bash scripts/postgres.sh)"
+echo "$PERSONA_TEST_POSTGRES_URL"
+
+step "native tests (the store's HTTP suite runs on SQLite and on PostgreSQL)"
 cargo test --locked
 
 step "differential test against datalogic-rs"

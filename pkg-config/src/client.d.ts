@@ -152,6 +152,8 @@ export interface FeedbackEvent {
   segments?: string[];
   /** Unix seconds. */
   at: number;
+  /** The subject's read token, added by the client for its own subject (the store's proof for a browser). */
+  token?: string;
 }
 
 /** What `recordOutcome` takes: `subject` defaults to the client's, `at` to now. */

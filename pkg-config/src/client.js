@@ -420,6 +420,9 @@ export class PersonaClient {
       out.segments = [...event.segments];
     }
     out.at = at;
+    // The store takes feedback from browsers (no Authorization header with sendBeacon) when each event
+    // carries its subject's read token.
+    if (subject === this.#subject && this.#token !== null) out.token = this.#token;
     this.#enqueue(out);
     return true;
   }

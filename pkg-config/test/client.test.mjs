@@ -662,11 +662,17 @@ describe("feedback", () => {
       assert.equal(post.contentType, "application/json");
       assert.deepEqual(post.body, {
         events: [
-          { subject: ANA, kind: "shown", slot: "hero", variant: "hero-service", segments: matched, at: NOW },
-          { subject: ANA, kind: "clicked", channel: "web", slot: "hero", variant: "hero-service", at: NOW },
-          { subject: ANA, kind: "converted", at: NOW + 5 },
+          { subject: ANA, kind: "shown", slot: "hero", variant: "hero-service", segments: matched, at: NOW, token: TOKEN },
+          { subject: ANA, kind: "clicked", channel: "web", slot: "hero", variant: "hero-service", at: NOW, token: TOKEN },
+          { subject: ANA, kind: "converted", at: NOW + 5, token: TOKEN },
         ],
       });
+      // Another subject's event never carries this visitor's read token.
+      assert.equal(c.recordOutcome({ kind: "opened", subject: "c_someone_else", channel: "email" }), true);
+      await c.flush();
+      const last = store.state.feedbackPosts.at(-1).body.events.at(-1);
+      assert.equal(last.subject, "c_someone_else");
+      assert.equal(last.token, undefined);
       assert.equal(c.pendingFeedback, 0);
       // recordShown without a slot: one event per content slot.
       assert.equal(c.recordShown(result.decision), 3);

@@ -68,6 +68,111 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["rule", "data"])]
         batch: Option<PathBuf>,
     },
+    /// Run the central store's HTTP API (SQLite in the data folder by default).
+    Serve(ServeArgs),
+    /// Bulk-load profiles, events and feedback from an NDJSON file (resumable).
+    Import(ImportArgs),
+    /// Write every current snapshot as static files and an edge key-value bulk file.
+    Publish(PublishArgs),
+    /// Manage the store's signing keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Print the read token of a subject (what the site hands to that customer's browser).
+    Token {
+        /// The subject id.
+        subject: String,
+        /// Data folder.
+        #[arg(long, default_value = "persona-data")]
+        data: PathBuf,
+    },
+}
+
+/// Where the store is: shared by `serve`, `import` and `publish`.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Data folder: the SQLite database (unless --db), signing keys, secrets.
+    #[arg(long, default_value = "persona-data")]
+    pub data: PathBuf,
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB (default: DATA/store.db).
+    #[arg(long)]
+    pub db: Option<String>,
+    /// Audience (site id) of the snapshots; repeat for several sites, the first is the default.
+    #[arg(long = "audience", default_value = "demo-shop")]
+    pub audiences: Vec<String>,
+    /// Snapshot lifetime, e.g. 24h.
+    #[arg(long, default_value = "24h")]
+    pub expires_in: String,
+}
+
+/// `persona serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on (port 0: any free port; the chosen one is printed).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub addr: String,
+    /// Origin allowed to call the API from a browser (CORS); repeatable; `*` for any.
+    #[arg(long = "cors-origin")]
+    pub cors_origins: Vec<String>,
+    /// How long a cached snapshot is served before re-reading the database (bounds staleness across
+    /// several store processes on one PostgreSQL; this process's own writes show at once).
+    #[arg(long, default_value = "5s")]
+    pub cache_ttl: String,
+    /// An authoring ruleset to install at start (when it differs from the stored one).
+    #[arg(long)]
+    pub ruleset: Option<PathBuf>,
+}
+
+/// `persona import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The NDJSON file.
+    pub file: PathBuf,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Lines per transaction.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Append every rejected line (number, reason, text) to this NDJSON file.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+}
+
+/// `persona publish` options.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `persona keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new active key; the previous one keeps verifying until its last snapshot expires.
+    Rotate {
+        /// Data folder.
+        #[arg(long, default_value = "persona-data")]
+        data: PathBuf,
+        /// The longest snapshot lifetime in use (the old key retires this long after rotation).
+        #[arg(long, default_value = "24h")]
+        expires_in: String,
+    },
+    /// Print the keyring with each key's status.
+    List {
+        /// Data folder.
+        #[arg(long, default_value = "persona-data")]
+        data: PathBuf,
+    },
 }
 
 /// Options shared by the signing commands.
@@ -160,5 +265,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Some(path) => commands::eval_batch(&path),
             None => commands::eval(rule.as_deref(), data.as_deref()),
         },
+        Command::Serve(args) => commands::serve(&args),
+        Command::Import(args) => commands::import(&args),
+        Command::Publish(args) => commands::publish(&args),
+        Command::Keys { command } => commands::keys(&command),
+        Command::Token { subject, data } => commands::token(&subject, &data),
     }
 }

@@ -38,13 +38,16 @@ pub enum CliError {
     /// An argument is not acceptable.
     #[error("{0}")]
     Usage(String),
+    /// The store (database, server) failed.
+    #[error("{0}")]
+    Store(String),
 }
 
 impl CliError {
     /// The process exit code: 2 for bad usage or input, 3 for a refused snapshot, 1 for I/O.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Io { .. } => 1,
+            CliError::Io { .. } | CliError::Store(_) => 1,
             CliError::Snapshot(
                 SnapshotError::InvalidKey { .. } | SnapshotError::InvalidInput { .. },
             ) => 2,

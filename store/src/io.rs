@@ -29,14 +29,23 @@ pub fn json_arg<T: DeserializeOwned>(arg: &str) -> Result<T, CliError> {
     }
 }
 
-/// Writes a value as pretty JSON.
+/// Writes a value as pretty JSON, atomically (a reader sees the old file or the new one, never half).
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
     let mut text = serde_json::to_string_pretty(value).map_err(|e| CliError::Json {
         what: path.display().to_string(),
         message: e.to_string(),
     })?;
     text.push('\n');
-    std::fs::write(path, text).map_err(CliError::io(path))
+    write_atomic(path, text.as_bytes())
+}
+
+/// Writes a file through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(CliError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(CliError::io(path))
 }
 
 /// Reads a binary file.

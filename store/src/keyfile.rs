@@ -31,6 +31,16 @@ pub struct KeyEntry {
     pub public_key: String,
     /// Status.
     pub status: KeyStatus,
+    /// For a `verifying` key: when the last snapshot it signed expires (Unix seconds); it retires then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retire_after: Option<u64>,
+}
+
+impl KeyEntry {
+    /// Whether this is a verifying key whose retirement time has come.
+    pub fn is_due(&self, now: u64) -> bool {
+        self.status == KeyStatus::Verifying && self.retire_after.is_some_and(|t| t <= now)
+    }
 }
 
 /// The keyring file.
@@ -44,6 +54,26 @@ impl KeyringFile {
     /// Reads a keyring file.
     pub fn read(path: &Path) -> Result<KeyringFile, CliError> {
         crate::io::read_json(path)
+    }
+
+    /// Retires the verifying keys whose `retire_after` has passed; true if any changed.
+    pub fn retire_due(&mut self, now: u64) -> bool {
+        let mut changed = false;
+        for entry in &mut self.keys {
+            if entry.is_due(now) {
+                entry.status = KeyStatus::Retired;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The active key's entry (the last one marked active).
+    pub fn active(&self) -> Option<&KeyEntry> {
+        self.keys
+            .iter()
+            .rev()
+            .find(|k| k.status == KeyStatus::Active)
     }
 
     /// The trusted keys (active and verifying) as a verification keyring.
@@ -60,6 +90,13 @@ impl KeyringFile {
 /// Generates a key pair in `dir`: writes the secret file and appends the public key to `keyring.json`
 /// as the active key (earlier active keys become `verifying`). Returns the key id and the secret's path.
 pub fn generate(dir: &Path) -> Result<(KeyId, PathBuf), CliError> {
+    rotate(dir, None)
+}
+
+/// Key rotation: a new active key in `dir`; the previous active key keeps verifying until `retire_after`
+/// (when the last snapshot it signed expires; `None`: until retired by hand). Keys whose time has come
+/// are retired on the way. Returns the new key id and its secret's path.
+pub fn rotate(dir: &Path, retire_after: Option<u64>) -> Result<(KeyId, PathBuf), CliError> {
     std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed)
@@ -78,12 +115,15 @@ pub fn generate(dir: &Path) -> Result<(KeyId, PathBuf), CliError> {
     for entry in &mut ring.keys {
         if entry.status == KeyStatus::Active {
             entry.status = KeyStatus::Verifying;
+            entry.retire_after = retire_after;
         }
     }
+    ring.retire_due(crate::io::now());
     ring.keys.push(KeyEntry {
         kid: kid.to_hex(),
         public_key: public_key_to_hex(&signing.verifying_key()),
         status: KeyStatus::Active,
+        retire_after: None,
     });
     crate::io::write_json(&ring_path, &ring)?;
     Ok((kid, secret_path))

@@ -3,6 +3,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod db;
 pub mod error;
+pub mod ingest;
 pub mod io;
+pub mod issue;
 pub mod keyfile;
+pub mod model;
+pub mod server;
+pub mod signer;
+pub mod tokens;

@@ -2,8 +2,17 @@
 
 mod decide;
 mod eval;
+mod import;
+mod keys;
+mod publish;
+mod serve;
 mod snapshots;
+pub mod store;
 
 pub use decide::decide;
 pub use eval::{eval, eval_batch};
+pub use import::import;
+pub use keys::{keys, token};
+pub use publish::publish;
+pub use serve::serve;
 pub use snapshots::{compile, inspect, keygen, sign};

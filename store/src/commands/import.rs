@@ -1,0 +1,236 @@
+//! `persona import FILE.ndjson`: bulk load of profiles, events and feedback, resumable.
+//!
+//! Each line is one JSON object: a profile record `{"subject": "...", "profile": {...}}` (the body of
+//! `PUT /v1/profiles/{subject}`), a feedback event (an object with `"kind"`, as in `POST /v1/feedback`) or
+//! a raw event (an object with `"type"`, as in `POST /v1/events`). Lines are applied in batches, each batch
+//! in one transaction together with the position reached in the file, so an interrupted import resumes
+//! where it stopped, without skipping or repeating a line. Rejected lines are reported with their number
+//! and reason and change nothing.
+
+use super::store::{open, runtime};
+use crate::cli::ImportArgs;
+use crate::error::CliError;
+use crate::ingest::Change;
+use crate::model::{Event, Feedback, ProfileUpdate};
+use persona_edge::profile::is_valid_subject;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+/// Rejections printed to stderr one by one; after that only counted (all go to `--rejects`).
+const SHOWN_REJECTIONS: i64 = 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileRecord {
+    subject: String,
+    profile: ProfileUpdate,
+}
+
+/// One accepted line.
+enum Record {
+    Profile(ProfileRecord),
+    Event(Event),
+    Feedback(Feedback),
+}
+
+impl Record {
+    fn subject(&self) -> &str {
+        match self {
+            Record::Profile(p) => &p.subject,
+            Record::Event(e) => e.subject(),
+            Record::Feedback(f) => f.subject(),
+        }
+    }
+
+    fn change(&self) -> Change<'_> {
+        match self {
+            Record::Profile(p) => Change::Update(&p.profile),
+            Record::Event(e) => Change::Event(e),
+            Record::Feedback(f) => Change::Feedback(f),
+        }
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("{path}: {}", e.into_inner())
+        }
+    })
+}
+
+/// Parses and validates one line.
+fn parse_line(line: &str, now: u64) -> Result<Record, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let object = value.as_object().ok_or("not a JSON object")?;
+    let record = if object.contains_key("profile") {
+        Record::Profile(typed(value)?)
+    } else if object.contains_key("kind") {
+        Record::Feedback(typed(value)?)
+    } else if object.contains_key("type") {
+        Record::Event(typed(value)?)
+    } else {
+        return Err(
+            "neither a profile record (\"profile\"), an event (\"type\") nor feedback (\"kind\")"
+                .into(),
+        );
+    };
+    if !is_valid_subject(record.subject()) {
+        return Err("subject: 1..=64 characters of [A-Za-z0-9_-]".into());
+    }
+    let checked = match &record {
+        Record::Profile(p) => p.profile.validate(),
+        Record::Event(e) => e.validate(now),
+        Record::Feedback(f) => f.validate(now),
+    };
+    checked.map_err(|e| e.to_string())?;
+    Ok(record)
+}
+
+/// The file's identity: SHA-256 of its contents (a changed file starts over), and its line count.
+fn identify(path: &Path) -> Result<(String, u64), CliError> {
+    let mut file = std::fs::File::open(path).map_err(CliError::io(path))?;
+    let mut hasher = Sha256::new();
+    let mut lines = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut last = b'\n';
+    loop {
+        let n = file.read(&mut buf).map_err(CliError::io(path))?;
+        if n == 0 {
+            break;
+        }
+        let chunk = buf.get(..n).unwrap_or_default();
+        hasher.update(chunk);
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        last = chunk.last().copied().unwrap_or(last);
+    }
+    if last != b'\n' {
+        lines += 1;
+    }
+    let id: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((id, lines))
+}
+
+/// `persona import`.
+pub fn import(args: &ImportArgs) -> Result<(), CliError> {
+    runtime()?.block_on(run(args))
+}
+
+async fn run(args: &ImportArgs) -> Result<(), CliError> {
+    let batch = args.batch.clamp(1, 10_000);
+    let store = open(&args.store, Duration::ZERO).await?;
+    let (file_id, total) = identify(&args.file)?;
+    let mut progress = store
+        .db
+        .import_progress(&file_id)
+        .await
+        .map_err(|e| CliError::Store(e.to_string()))?;
+    let resumed_from = progress.next_line;
+    let mut rejects = match &args.rejects {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(CliError::io(path))?,
+        )),
+        None => None,
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} lines, {per_sec}, eta {eta} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_position(u64::try_from(progress.next_line).unwrap_or(0));
+
+    let file = std::fs::File::open(&args.file).map_err(CliError::io(&args.file))?;
+    let mut lines = BufReader::new(file).lines();
+    let mut number: i64 = 0;
+    let mut pending: Vec<Record> = Vec::with_capacity(batch);
+    let mut done = false;
+    while !done {
+        pending.clear();
+        let mut read = 0usize;
+        while read < batch {
+            let Some(line) = lines.next() else {
+                done = true;
+                break;
+            };
+            let line = line.map_err(CliError::io(&args.file))?;
+            number += 1;
+            if number <= progress.next_line {
+                continue;
+            }
+            read += 1;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match parse_line(&line, crate::io::now()) {
+                Ok(record) => pending.push(record),
+                Err(reason) => {
+                    progress.rejected += 1;
+                    if progress.rejected <= SHOWN_REJECTIONS {
+                        bar.suspend(|| eprintln!("line {number}: rejected: {reason}"));
+                    }
+                    if let Some(out) = rejects.as_mut() {
+                        let entry = json!({ "line": number, "reason": reason, "text": line });
+                        writeln!(out, "{entry}").map_err(CliError::io("rejects file"))?;
+                    }
+                }
+            }
+        }
+        if read == 0 {
+            break;
+        }
+        progress.next_line = number;
+        progress.accepted += pending.len() as i64;
+        let changes: Vec<(&str, Change<'_>)> =
+            pending.iter().map(|r| (r.subject(), r.change())).collect();
+        store
+            .ingest
+            .apply(&changes, crate::io::now(), Some((&file_id, progress)))
+            .await
+            .map_err(|e| CliError::Store(format!("line {number}: {e}")))?;
+        if let Some(out) = rejects.as_mut() {
+            out.flush().map_err(CliError::io("rejects file"))?;
+        }
+        bar.set_position(u64::try_from(number).unwrap_or(0));
+    }
+    bar.finish_and_clear();
+    if progress.rejected > SHOWN_REJECTIONS {
+        eprintln!(
+            "... {} more rejected lines{}",
+            progress.rejected - SHOWN_REJECTIONS,
+            if args.rejects.is_some() {
+                " (all in the rejects file)"
+            } else {
+                ""
+            }
+        );
+    }
+    store.db.close().await;
+    crate::io::print_line(json!({
+        "file": args.file,
+        "lines": number,
+        "resumed_from_line": resumed_from,
+        "accepted": progress.accepted,
+        "rejected": progress.rejected,
+    }))
+}

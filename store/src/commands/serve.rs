@@ -1,0 +1,103 @@
+//! `persona serve`: the central store's HTTP server.
+
+use super::store::{open, runtime};
+use crate::cli::ServeArgs;
+use crate::error::CliError;
+use crate::io::parse_duration;
+use crate::server::{router, App, Limits};
+use crate::tokens::{ReadTokens, WriteToken};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `persona serve`.
+pub fn serve(args: &ServeArgs) -> Result<(), CliError> {
+    runtime()?.block_on(run(args))
+}
+
+async fn run(args: &ServeArgs) -> Result<(), CliError> {
+    let cache_ttl = Duration::from_secs(parse_duration(&args.cache_ttl)?);
+    let store = open(&args.store, cache_ttl).await?;
+    if let Some(path) = &args.ruleset {
+        let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
+        for audience in &store.audiences {
+            let current = store
+                .db
+                .ruleset(audience)
+                .await
+                .map_err(|e| CliError::Store(e.to_string()))?;
+            if current.is_some_and(|c| c.source == text) {
+                continue;
+            }
+            store
+                .issuer
+                .put_ruleset(audience, &text, crate::io::now())
+                .await
+                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        }
+    }
+    let app = Arc::new(App {
+        db: store.db.clone(),
+        issuer: store.issuer.clone(),
+        ingest: store.ingest,
+        signer: store.signer.clone(),
+        read_tokens: ReadTokens::new(store.secrets.token_secret),
+        write_token: WriteToken::new(&store.secrets.write_token),
+        audiences: store.audiences.clone(),
+        limits: Limits::default(),
+    });
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .map_err(|e| CliError::Store(format!("cannot listen on {}: {e}", args.addr)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::Store(e.to_string()))?;
+
+    // Key rotation by `persona keys rotate` (and retirement when due) reaches the running server.
+    let signer = store.signer.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = signer.refresh() {
+                eprintln!("persona serve: keeping the current keys: {e}");
+            }
+        }
+    });
+
+    crate::io::print_line(format!(
+        "persona serve: listening on http://{addr} (database {}, keys {}, secrets {}, audiences {})",
+        store.url,
+        store.data.keys().display(),
+        store.data.path().join("secrets.json").display(),
+        store.audiences.join(",")
+    ))?;
+    let routes = router(app, &args.cors_origins);
+    axum::serve(listener, routes)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| CliError::Store(format!("server: {e}")))?;
+    store.db.close().await;
+    crate::io::print_line("persona serve: stopped")?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

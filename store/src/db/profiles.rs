@@ -1,0 +1,128 @@
+//! The `profiles` table: each customer's aggregates and sequence number.
+
+use super::{placeholders, Db, DbError, Tx};
+use sqlx::{AssertSqlSafe, Row};
+
+/// One customer as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRow {
+    /// Pseudonymous subject id.
+    pub subject: String,
+    /// The aggregates, JSON of `model::ProfileState`.
+    pub state: String,
+    /// Grows on every change.
+    pub sequence: i64,
+}
+
+/// Rows per multi-row statement (4 parameters each; far below both engines' limits).
+const CHUNK: usize = 250;
+
+impl Db {
+    /// Reads (and on PostgreSQL row-locks until the transaction ends) the profiles of `subjects`.
+    pub async fn lock_profiles(
+        &self,
+        tx: &mut Tx,
+        subjects: &[&str],
+    ) -> Result<Vec<ProfileRow>, DbError> {
+        let mut out = Vec::with_capacity(subjects.len());
+        for chunk in subjects.chunks(CHUNK * 4) {
+            let sql = format!(
+                "SELECT subject, state, sequence FROM profiles WHERE subject IN ({}){}",
+                placeholders(1, chunk.len()),
+                self.row_lock()
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for s in chunk {
+                query = query.bind(*s);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                out.push(ProfileRow {
+                    subject: row.try_get(0)?,
+                    state: row.try_get(1)?,
+                    sequence: row.try_get(2)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts or replaces profiles (multi-row upserts).
+    pub async fn put_profiles(
+        &self,
+        tx: &mut Tx,
+        rows: &[ProfileRow],
+        now: i64,
+    ) -> Result<(), DbError> {
+        for chunk in rows.chunks(CHUNK) {
+            let values = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * 4 + 1, 4)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO profiles (subject, state, sequence, updated_at) VALUES {values} \
+                 ON CONFLICT (subject) DO UPDATE SET state = excluded.state, \
+                 sequence = excluded.sequence, updated_at = excluded.updated_at"
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for row in chunk {
+                query = query
+                    .bind(row.subject.as_str())
+                    .bind(row.state.as_str())
+                    .bind(row.sequence)
+                    .bind(now);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// The profile of `subject`, if the store knows it.
+    pub async fn profile(&self, subject: &str) -> Result<Option<ProfileRow>, DbError> {
+        let row = sqlx::query("SELECT subject, state, sequence FROM profiles WHERE subject = $1")
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            Ok(ProfileRow {
+                subject: row.try_get(0)?,
+                state: row.try_get(1)?,
+                sequence: row.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Moves a profile's sequence from `old` to `new` (a re-issued snapshot); false if it changed meanwhile.
+    pub async fn bump_sequence(&self, subject: &str, old: i64, new: i64) -> Result<bool, DbError> {
+        let done =
+            sqlx::query("UPDATE profiles SET sequence = $1 WHERE subject = $2 AND sequence = $3")
+                .bind(new)
+                .bind(subject)
+                .bind(old)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Up to `limit` subjects after `after` in subject order (for walking every profile).
+    pub async fn subjects_after(&self, after: &str, limit: i64) -> Result<Vec<String>, DbError> {
+        let rows = sqlx::query(
+            "SELECT subject FROM profiles WHERE subject > $1 ORDER BY subject LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get(0).map_err(DbError::from))
+            .collect()
+    }
+
+    /// How many profiles the store holds.
+    pub async fn profile_count(&self) -> Result<i64, DbError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM profiles")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+}

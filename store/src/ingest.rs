@@ -1,0 +1,135 @@
+//! Ingestion: profile updates, raw events and feedback folded into each customer's aggregates, in one
+//! transaction per request (all or nothing), each changed customer getting a higher sequence number.
+
+use crate::db::{Db, DbError, ImportProgress, ProfileRow};
+use crate::issue::{next_sequence, Issuer};
+use crate::model::{Event, Feedback, ProfileState, ProfileUpdate};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One change to one customer's aggregates.
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    /// Traits, stated preferences, consent, predictions.
+    Update(&'a ProfileUpdate),
+    /// A raw event.
+    Event(&'a Event),
+    /// Feedback from an edge.
+    Feedback(&'a Feedback),
+}
+
+/// What a successful write did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Changes applied.
+    pub changes: usize,
+    /// Each changed customer's new sequence number.
+    pub sequences: BTreeMap<String, i64>,
+}
+
+/// A write failure.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The database failed; nothing was written.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Stored aggregates are unreadable; nothing was written.
+    #[error("stored profile {subject} is unreadable: {message}")]
+    Corrupt {
+        /// The customer.
+        subject: String,
+        /// serde's message.
+        message: String,
+    },
+}
+
+/// Applies changes to the store.
+#[derive(Debug)]
+pub struct Ingest {
+    db: Db,
+    issuer: Arc<Issuer>,
+    /// One writer at a time in this process (SQLite has one writer anyway; on PostgreSQL, row locks
+    /// also serialize writers in other processes).
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl Ingest {
+    /// Ingestion into `db`, invalidating `issuer`'s cached snapshots of changed customers.
+    pub fn new(db: Db, issuer: Arc<Issuer>) -> Ingest {
+        Ingest {
+            db,
+            issuer,
+            writer: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Applies `changes` (already validated) in one transaction. With `import`, the import progress is
+    /// recorded in the same transaction, so a resumed import neither skips nor repeats a line.
+    pub async fn apply(
+        &self,
+        changes: &[(&str, Change<'_>)],
+        now: u64,
+        import: Option<(&str, ImportProgress)>,
+    ) -> Result<Applied, IngestError> {
+        let mut by_subject: BTreeMap<&str, Vec<Change<'_>>> = BTreeMap::new();
+        for (subject, change) in changes {
+            by_subject.entry(subject).or_default().push(*change);
+        }
+        let subjects: Vec<&str> = by_subject.keys().copied().collect();
+        let _writer = self.writer.lock().await;
+        let mut tx = self.db.begin().await?;
+        let stored = self.db.lock_profiles(&mut tx, &subjects).await?;
+        let mut current: BTreeMap<&str, ProfileRow> = BTreeMap::new();
+        for row in &stored {
+            if let Some(subject) = subjects.iter().find(|s| **s == row.subject) {
+                current.insert(subject, row.clone());
+            }
+        }
+        let policy = self.issuer.policy();
+        let mut rows = Vec::with_capacity(by_subject.len());
+        let mut applied = Applied::default();
+        for (subject, list) in &by_subject {
+            let (mut state, previous) = match current.get(subject) {
+                Some(row) => (
+                    serde_json::from_str::<ProfileState>(&row.state).map_err(|e| {
+                        IngestError::Corrupt {
+                            subject: (*subject).to_owned(),
+                            message: e.to_string(),
+                        }
+                    })?,
+                    row.sequence,
+                ),
+                None => (ProfileState::new(subject), 0),
+            };
+            for change in list {
+                match change {
+                    Change::Update(update) => state.apply_update(update, now),
+                    Change::Event(event) => state.apply_event(event, policy, now),
+                    Change::Feedback(feedback) => state.apply_feedback(feedback, policy, now),
+                }
+            }
+            let text = serde_json::to_string(&state).map_err(|e| IngestError::Corrupt {
+                subject: (*subject).to_owned(),
+                message: e.to_string(),
+            })?;
+            let sequence = next_sequence(previous, now);
+            applied.sequences.insert((*subject).to_owned(), sequence);
+            rows.push(ProfileRow {
+                subject: (*subject).to_owned(),
+                state: text,
+                sequence,
+            });
+        }
+        let when = i64::try_from(now).unwrap_or(i64::MAX);
+        self.db.put_profiles(&mut tx, &rows, when).await?;
+        if let Some((file_id, progress)) = import {
+            self.db
+                .put_import_progress(&mut tx, file_id, progress, when)
+                .await?;
+        }
+        tx.commit().await.map_err(DbError::from)?;
+        self.issuer.forget(subjects.iter().copied());
+        applied.changes = changes.len();
+        Ok(applied)
+    }
+}

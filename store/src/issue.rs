@@ -1,0 +1,399 @@
+//! Issuing signed snapshots: each customer's profile snapshot (built from the stored aggregates, signed with
+//! the active key, expiring by policy) and each audience's ruleset snapshot, with strong ETags and an
+//! in-memory cache so that reads do not touch the database.
+//!
+//! A stored snapshot is served while it carries the profile's current sequence number, was signed by the
+//! active key and has at least half its lifetime left; otherwise it is re-issued. A re-issue that changes
+//! nothing but the key or the expiry still takes a new, higher sequence number, so an edge never sees two
+//! different snapshots with one sequence.
+
+use crate::db::{Db, DbError, RulesetRow, SnapshotRow};
+use crate::model::{Policy, ProfileState};
+use crate::signer::Signer;
+use persona_edge::ruleset::{compile, sign_ruleset, RulesetError, RulesetSource};
+use persona_edge::snapshot::{sign_profile, SnapshotError};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// A failure while issuing a snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The stored aggregates are unreadable (a bug or a damaged database, never user input).
+    #[error("stored profile {subject} is unreadable: {message}")]
+    Corrupt {
+        /// The customer.
+        subject: String,
+        /// serde's message.
+        message: String,
+    },
+    /// Signing refused the document (e.g. a snapshot over the size limit).
+    #[error("cannot sign: {0}")]
+    Sign(#[from] SnapshotError),
+    /// The profile kept changing under concurrent writes; the caller may retry.
+    #[error("profile {0} is changing too fast to issue a snapshot; retry")]
+    Contended(String),
+}
+
+/// Why `PUT /v1/ruleset` refused a ruleset.
+#[derive(Debug, thiserror::Error)]
+pub enum RulesetRejection {
+    /// The body is not a ruleset document; `path` is where in the JSON.
+    #[error("{path}: {message}")]
+    Shape {
+        /// JSON path of the problem.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The ruleset does not compile.
+    #[error(transparent)]
+    Compile(#[from] RulesetError),
+    /// Issuing failed.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+}
+
+/// A signed snapshot ready to serve.
+#[derive(Debug)]
+pub struct Issued {
+    /// The snapshot.
+    pub bytes: Arc<[u8]>,
+    /// Strong ETag, quoted.
+    pub etag: String,
+    /// Its sequence number.
+    pub sequence: i64,
+    /// Its expiry, Unix seconds.
+    pub expires_at: i64,
+    key_id: String,
+    issued_at: i64,
+    cached_at: Instant,
+}
+
+/// The sequence number after `prev`: at least `prev + 1`, and at least the current time in milliseconds,
+/// so sequences keep growing across a deleted and re-created profile or a database restored from backup.
+pub fn next_sequence(prev: i64, now: u64) -> i64 {
+    let clock = i64::try_from(now.saturating_mul(1000)).unwrap_or(i64::MAX);
+    prev.saturating_add(1).max(clock)
+}
+
+/// A strong ETag: the first 128 bits of the snapshot's SHA-256, quoted.
+pub fn etag_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Issues and caches snapshots.
+#[derive(Debug)]
+pub struct Issuer {
+    db: Db,
+    signer: Arc<Signer>,
+    policy: Policy,
+    lifetime: u64,
+    cache_ttl: Duration,
+    profiles: RwLock<HashMap<(String, String), Arc<Issued>>>,
+    rulesets: RwLock<HashMap<String, Arc<Issued>>>,
+}
+
+impl Issuer {
+    /// An issuer signing with `signer`'s active key, snapshots living `lifetime` seconds. Cached snapshots
+    /// are re-read from the database after `cache_ttl` (what bounds staleness when several store processes
+    /// share one PostgreSQL database; a process's own writes update its cache at once).
+    pub fn new(
+        db: Db,
+        signer: Arc<Signer>,
+        policy: Policy,
+        lifetime: u64,
+        cache_ttl: Duration,
+    ) -> Issuer {
+        Issuer {
+            db,
+            signer,
+            policy,
+            lifetime: lifetime.max(60),
+            cache_ttl,
+            profiles: RwLock::new(HashMap::new()),
+            rulesets: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The aggregation policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Snapshot lifetime in seconds.
+    pub fn lifetime(&self) -> u64 {
+        self.lifetime
+    }
+
+    /// Whether a snapshot signed by `key_id` at `issued_at` may still be served at `now`.
+    fn servable(&self, key_id: &str, issued_at: i64, now: u64) -> bool {
+        let half = i64::try_from(self.lifetime / 2).unwrap_or(i64::MAX);
+        key_id == self.signer.keys().active_kid
+            && issued_at.saturating_add(half) > i64::try_from(now).unwrap_or(i64::MAX)
+    }
+
+    fn cached(&self, issued: &Issued, now: u64) -> bool {
+        issued.cached_at.elapsed() < self.cache_ttl
+            && self.servable(&issued.key_id, issued.issued_at, now)
+    }
+
+    /// Drops cached snapshots of these customers (after a write).
+    pub fn forget<'a>(&self, subjects: impl IntoIterator<Item = &'a str>) {
+        let subjects: std::collections::HashSet<&str> = subjects.into_iter().collect();
+        if subjects.is_empty() {
+            return;
+        }
+        let mut cache = self.profiles.write().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(_, subject), _| !subjects.contains(subject.as_str()));
+    }
+
+    /// The current profile snapshot of `subject` for `audience`, or `None` for a customer the store does
+    /// not know.
+    pub async fn profile_snapshot(
+        &self,
+        subject: &str,
+        audience: &str,
+        now: u64,
+    ) -> Result<Option<Arc<Issued>>, IssueError> {
+        let key = (audience.to_owned(), subject.to_owned());
+        if let Some(hit) = self
+            .profiles
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .filter(|hit| self.cached(hit, now))
+        {
+            return Ok(Some(hit.clone()));
+        }
+        // A concurrent writer can move the sequence between our read and our bump: try again then.
+        for _ in 0..5 {
+            let Some(profile) = self.db.profile(subject).await? else {
+                return Ok(None);
+            };
+            let stored = self.db.snapshot(subject, audience).await?;
+            if let Some(s) = &stored {
+                if s.sequence == profile.sequence && self.servable(&s.key_id, s.issued_at, now) {
+                    return Ok(Some(self.remember(key, s.clone())));
+                }
+            }
+            let sequence = match &stored {
+                Some(s) if s.sequence >= profile.sequence => {
+                    let next = next_sequence(profile.sequence, now);
+                    if !self
+                        .db
+                        .bump_sequence(subject, profile.sequence, next)
+                        .await?
+                    {
+                        continue;
+                    }
+                    next
+                }
+                _ => profile.sequence,
+            };
+            let state: ProfileState =
+                serde_json::from_str(&profile.state).map_err(|e| IssueError::Corrupt {
+                    subject: subject.to_owned(),
+                    message: e.to_string(),
+                })?;
+            let document = state.to_profile(&self.policy, now);
+            let keys = self.signer.keys();
+            let expires_at = now.saturating_add(self.lifetime);
+            let bytes = sign_profile(
+                &document,
+                now,
+                expires_at,
+                u64::try_from(sequence).unwrap_or(0),
+                audience,
+                &keys.active,
+            )?;
+            let row = SnapshotRow {
+                sequence,
+                key_id: keys.active_kid.clone(),
+                issued_at: i64::try_from(now).unwrap_or(i64::MAX),
+                expires_at: i64::try_from(expires_at).unwrap_or(i64::MAX),
+                etag: etag_of(&bytes),
+                bytes,
+            };
+            self.db.put_snapshot(subject, audience, &row).await?;
+            return Ok(Some(self.remember(key, row)));
+        }
+        Err(IssueError::Contended(subject.to_owned()))
+    }
+
+    fn remember(&self, key: (String, String), row: SnapshotRow) -> Arc<Issued> {
+        let issued = Arc::new(issued_of(
+            row.bytes,
+            row.etag,
+            row.sequence,
+            row.expires_at,
+            row.key_id,
+            row.issued_at,
+        ));
+        self.profiles
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, issued.clone());
+        issued
+    }
+
+    /// The current ruleset snapshot of `audience` (re-signed when stale), or `None` before the first
+    /// `PUT /v1/ruleset`.
+    pub async fn ruleset(
+        &self,
+        audience: &str,
+        now: u64,
+    ) -> Result<Option<Arc<Issued>>, IssueError> {
+        if let Some(hit) = self
+            .rulesets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(audience)
+            .filter(|hit| self.cached(hit, now))
+        {
+            return Ok(Some(hit.clone()));
+        }
+        let Some(row) = self.db.ruleset(audience).await? else {
+            return Ok(None);
+        };
+        if self.servable(&row.key_id, row.issued_at, now) {
+            return Ok(Some(self.remember_ruleset(audience, row)));
+        }
+        // Stale (old key or half its life gone): sign the same source again with a new sequence.
+        let source: RulesetSource =
+            serde_json::from_str(&row.source).map_err(|e| IssueError::Corrupt {
+                subject: format!("ruleset of {audience}"),
+                message: e.to_string(),
+            })?;
+        match self
+            .issue_ruleset(audience, &row.source, &source, Some(row.sequence), now)
+            .await
+        {
+            Ok(issued) => Ok(Some(issued)),
+            Err(RulesetRejection::Issue(e)) => Err(e),
+            Err(other) => Err(IssueError::Corrupt {
+                subject: format!("ruleset of {audience}"),
+                message: other.to_string(),
+            }),
+        }
+    }
+
+    /// Compiles, signs and stores a new ruleset for `audience` from its authoring JSON.
+    pub async fn put_ruleset(
+        &self,
+        audience: &str,
+        text: &str,
+        now: u64,
+    ) -> Result<Arc<Issued>, RulesetRejection> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let source: RulesetSource =
+            serde_path_to_error::deserialize(&mut de).map_err(|e| RulesetRejection::Shape {
+                path: e.path().to_string(),
+                message: e.inner().to_string(),
+            })?;
+        let previous = self.db.ruleset(audience).await.map_err(IssueError::from)?;
+        self.issue_ruleset(audience, text, &source, previous.map(|p| p.sequence), now)
+            .await
+    }
+
+    async fn issue_ruleset(
+        &self,
+        audience: &str,
+        text: &str,
+        source: &RulesetSource,
+        previous: Option<i64>,
+        now: u64,
+    ) -> Result<Arc<Issued>, RulesetRejection> {
+        let ruleset = compile(source)?;
+        let sequence = next_sequence(previous.unwrap_or(0), now);
+        let keys = self.signer.keys();
+        let expires_at = now.saturating_add(self.lifetime);
+        let bytes = sign_ruleset(
+            &ruleset,
+            now,
+            expires_at,
+            u64::try_from(sequence).unwrap_or(0),
+            audience,
+            &keys.active,
+        )
+        .map_err(IssueError::from)?;
+        let row = RulesetRow {
+            source: text.to_owned(),
+            sequence,
+            key_id: keys.active_kid.clone(),
+            issued_at: i64::try_from(now).unwrap_or(i64::MAX),
+            expires_at: i64::try_from(expires_at).unwrap_or(i64::MAX),
+            etag: etag_of(&bytes),
+            bytes,
+        };
+        self.db
+            .put_ruleset(audience, &row)
+            .await
+            .map_err(IssueError::from)?;
+        Ok(self.remember_ruleset(audience, row))
+    }
+
+    fn remember_ruleset(&self, audience: &str, row: RulesetRow) -> Arc<Issued> {
+        let issued = Arc::new(issued_of(
+            row.bytes,
+            row.etag,
+            row.sequence,
+            row.expires_at,
+            row.key_id,
+            row.issued_at,
+        ));
+        self.rulesets
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(audience.to_owned(), issued.clone());
+        issued
+    }
+}
+
+fn issued_of(
+    bytes: Vec<u8>,
+    etag: String,
+    sequence: i64,
+    expires_at: i64,
+    key_id: String,
+    issued_at: i64,
+) -> Issued {
+    Issued {
+        bytes: bytes.into(),
+        etag,
+        sequence,
+        expires_at,
+        key_id,
+        issued_at,
+        cached_at: Instant::now(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequences_grow_past_the_clock() {
+        assert_eq!(next_sequence(0, 1_800_000_000), 1_800_000_000_000);
+        assert_eq!(
+            next_sequence(1_800_000_000_500, 1_800_000_000),
+            1_800_000_000_501
+        );
+        assert!(next_sequence(5, 0) == 6);
+    }
+
+    #[test]
+    fn etags_are_strong_and_content_based() {
+        let a = etag_of(b"one");
+        assert!(a.starts_with('"') && a.ends_with('"') && a.len() == 34);
+        assert_ne!(a, etag_of(b"two"));
+        assert_eq!(a, etag_of(b"one"));
+    }
+}
