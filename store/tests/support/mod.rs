@@ -365,3 +365,25 @@ fn unchunk(mut data: &[u8]) -> Option<Vec<u8>> {
         data = data.get(size + 2..)?;
     }
 }
+
+impl Server {
+    /// Runs a `persona` command against this server's data folder and database; (status ok, stdout, stderr).
+    pub fn persona(&self, args: &[&str]) -> (bool, String, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_persona"));
+        command
+            .args(args)
+            .arg("--data")
+            .arg(&self.data)
+            .env("PERSONA_WRITE_TOKEN", WRITE_TOKEN)
+            .env("PERSONA_TOKEN_SECRET", TOKEN_SECRET);
+        if let Some(db) = &self.db {
+            command.arg("--db").arg(db);
+        }
+        let out = command.output().expect("run persona");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
