@@ -110,7 +110,11 @@ impl DataDir {
                 write_token: hex(&random("the write token")?),
                 token_secret: hex(&random("the token secret")?),
             };
-            write_private_json(&path, &file)?;
+            let text = serde_json::to_string_pretty(&file).map_err(|e| CliError::Json {
+                what: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            crate::io::write_private(&path, &text)?;
             file
         };
         Ok(Secrets {
@@ -121,23 +125,6 @@ impl DataDir {
             },
         })
     }
-}
-
-fn write_private_json(path: &Path, value: &SecretsFile) -> Result<(), CliError> {
-    use std::io::Write;
-    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Json {
-        what: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(CliError::io(path))?;
-    writeln!(file, "{text}").map_err(CliError::io(path))
 }
 
 #[cfg(test)]

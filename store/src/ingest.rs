@@ -33,14 +33,6 @@ pub enum IngestError {
     /// The database failed; nothing was written.
     #[error(transparent)]
     Db(#[from] DbError),
-    /// Stored aggregates are unreadable; nothing was written.
-    #[error("stored profile {subject} is unreadable: {message}")]
-    Corrupt {
-        /// The customer.
-        subject: String,
-        /// serde's message.
-        message: String,
-    },
 }
 
 /// Applies changes to the store.
@@ -91,12 +83,8 @@ impl Ingest {
         for (subject, list) in &by_subject {
             let (mut state, previous) = match current.get(subject) {
                 Some(row) => (
-                    serde_json::from_str::<ProfileState>(&row.state).map_err(|e| {
-                        IngestError::Corrupt {
-                            subject: (*subject).to_owned(),
-                            message: e.to_string(),
-                        }
-                    })?,
+                    serde_json::from_str::<ProfileState>(&row.state)
+                        .map_err(DbError::corrupt(format!("profile {subject}")))?,
                     row.sequence,
                 ),
                 None => (ProfileState::new(subject), 0),
@@ -108,10 +96,8 @@ impl Ingest {
                     Change::Feedback(feedback) => state.apply_feedback(feedback, policy, now),
                 }
             }
-            let text = serde_json::to_string(&state).map_err(|e| IngestError::Corrupt {
-                subject: (*subject).to_owned(),
-                message: e.to_string(),
-            })?;
+            let text = serde_json::to_string(&state)
+                .map_err(DbError::corrupt(format!("profile {subject}")))?;
             let sequence = next_sequence(previous, now);
             applied.sequences.insert((*subject).to_owned(), sequence);
             rows.push(ProfileRow {

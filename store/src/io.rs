@@ -48,6 +48,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     std::fs::rename(&tmp, path).map_err(CliError::io(path))
 }
 
+/// Creates a new file readable by its owner only (mode 0600) holding `text` and a newline; fails if the
+/// file exists (secrets are never overwritten).
+pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(CliError::io(path))?;
+    writeln!(file, "{text}").map_err(CliError::io(path))
+}
+
 /// Reads a binary file.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(CliError::io(path))

@@ -23,14 +23,6 @@ pub enum IssueError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
-    /// The stored aggregates are unreadable (a bug or a damaged database, never user input).
-    #[error("stored profile {subject} is unreadable: {message}")]
-    Corrupt {
-        /// The customer.
-        subject: String,
-        /// serde's message.
-        message: String,
-    },
     /// Signing refused the document (e.g. a snapshot over the size limit).
     #[error("cannot sign: {0}")]
     Sign(#[from] SnapshotError),
@@ -197,11 +189,8 @@ impl Issuer {
                 }
                 _ => profile.sequence,
             };
-            let state: ProfileState =
-                serde_json::from_str(&profile.state).map_err(|e| IssueError::Corrupt {
-                    subject: subject.to_owned(),
-                    message: e.to_string(),
-                })?;
+            let state: ProfileState = serde_json::from_str(&profile.state)
+                .map_err(DbError::corrupt(format!("profile {subject}")))?;
             let document = state.to_profile(&self.policy, now);
             let keys = self.signer.keys();
             let expires_at = now.saturating_add(self.lifetime);
@@ -213,14 +202,7 @@ impl Issuer {
                 audience,
                 &keys.active,
             )?;
-            let row = SnapshotRow {
-                sequence,
-                key_id: keys.active_kid.clone(),
-                issued_at: i64::try_from(now).unwrap_or(i64::MAX),
-                expires_at: i64::try_from(expires_at).unwrap_or(i64::MAX),
-                etag: etag_of(&bytes),
-                bytes,
-            };
+            let row = signed_row(bytes, sequence, &keys.active_kid, now, expires_at);
             self.db.put_snapshot(subject, audience, &row).await?;
             return Ok(Some(self.remember(key, row)));
         }
@@ -228,14 +210,7 @@ impl Issuer {
     }
 
     fn remember(&self, key: (String, String), row: SnapshotRow) -> Arc<Issued> {
-        let issued = Arc::new(issued_of(
-            row.bytes,
-            row.etag,
-            row.sequence,
-            row.expires_at,
-            row.key_id,
-            row.issued_at,
-        ));
+        let issued = Arc::new(Issued::from(row));
         self.profiles
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -262,25 +237,28 @@ impl Issuer {
         let Some(row) = self.db.ruleset(audience).await? else {
             return Ok(None);
         };
-        if self.servable(&row.key_id, row.issued_at, now) {
-            return Ok(Some(self.remember_ruleset(audience, row)));
+        if self.servable(&row.snapshot.key_id, row.snapshot.issued_at, now) {
+            return Ok(Some(self.remember_ruleset(audience, row.snapshot)));
         }
         // Stale (old key or half its life gone): sign the same source again with a new sequence.
-        let source: RulesetSource =
-            serde_json::from_str(&row.source).map_err(|e| IssueError::Corrupt {
-                subject: format!("ruleset of {audience}"),
-                message: e.to_string(),
-            })?;
+        let source: RulesetSource = serde_json::from_str(&row.source)
+            .map_err(DbError::corrupt(format!("ruleset of {audience}")))?;
         match self
-            .issue_ruleset(audience, &row.source, &source, Some(row.sequence), now)
+            .issue_ruleset(
+                audience,
+                &row.source,
+                &source,
+                Some(row.snapshot.sequence),
+                now,
+            )
             .await
         {
             Ok(issued) => Ok(Some(issued)),
             Err(RulesetRejection::Issue(e)) => Err(e),
-            Err(other) => Err(IssueError::Corrupt {
-                subject: format!("ruleset of {audience}"),
+            Err(other) => Err(IssueError::Db(DbError::Corrupt {
+                what: format!("ruleset of {audience}"),
                 message: other.to_string(),
-            }),
+            })),
         }
     }
 
@@ -298,8 +276,14 @@ impl Issuer {
                 message: e.inner().to_string(),
             })?;
         let previous = self.db.ruleset(audience).await.map_err(IssueError::from)?;
-        self.issue_ruleset(audience, text, &source, previous.map(|p| p.sequence), now)
-            .await
+        self.issue_ruleset(
+            audience,
+            text,
+            &source,
+            previous.map(|p| p.snapshot.sequence),
+            now,
+        )
+        .await
     }
 
     async fn issue_ruleset(
@@ -325,29 +309,17 @@ impl Issuer {
         .map_err(IssueError::from)?;
         let row = RulesetRow {
             source: text.to_owned(),
-            sequence,
-            key_id: keys.active_kid.clone(),
-            issued_at: i64::try_from(now).unwrap_or(i64::MAX),
-            expires_at: i64::try_from(expires_at).unwrap_or(i64::MAX),
-            etag: etag_of(&bytes),
-            bytes,
+            snapshot: signed_row(bytes, sequence, &keys.active_kid, now, expires_at),
         };
         self.db
             .put_ruleset(audience, &row)
             .await
             .map_err(IssueError::from)?;
-        Ok(self.remember_ruleset(audience, row))
+        Ok(self.remember_ruleset(audience, row.snapshot))
     }
 
-    fn remember_ruleset(&self, audience: &str, row: RulesetRow) -> Arc<Issued> {
-        let issued = Arc::new(issued_of(
-            row.bytes,
-            row.etag,
-            row.sequence,
-            row.expires_at,
-            row.key_id,
-            row.issued_at,
-        ));
+    fn remember_ruleset(&self, audience: &str, row: SnapshotRow) -> Arc<Issued> {
+        let issued = Arc::new(Issued::from(row));
         self.rulesets
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -356,22 +328,35 @@ impl Issuer {
     }
 }
 
-fn issued_of(
+impl From<SnapshotRow> for Issued {
+    fn from(row: SnapshotRow) -> Issued {
+        Issued {
+            bytes: row.bytes.into(),
+            etag: row.etag,
+            sequence: row.sequence,
+            expires_at: row.expires_at,
+            key_id: row.key_id,
+            issued_at: row.issued_at,
+            cached_at: Instant::now(),
+        }
+    }
+}
+
+/// The row of a freshly signed snapshot.
+fn signed_row(
     bytes: Vec<u8>,
-    etag: String,
     sequence: i64,
-    expires_at: i64,
-    key_id: String,
-    issued_at: i64,
-) -> Issued {
-    Issued {
-        bytes: bytes.into(),
-        etag,
+    key_id: &str,
+    now: u64,
+    expires_at: u64,
+) -> SnapshotRow {
+    SnapshotRow {
         sequence,
-        expires_at,
-        key_id,
-        issued_at,
-        cached_at: Instant::now(),
+        key_id: key_id.to_owned(),
+        issued_at: i64::try_from(now).unwrap_or(i64::MAX),
+        expires_at: i64::try_from(expires_at).unwrap_or(i64::MAX),
+        etag: etag_of(&bytes),
+        bytes,
     }
 }
 

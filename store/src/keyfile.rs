@@ -104,7 +104,7 @@ pub fn rotate(dir: &Path, retire_after: Option<u64>) -> Result<(KeyId, PathBuf),
     let signing = SigningKey::from_bytes(&seed);
     let kid = KeyId::of(&signing.verifying_key());
     let secret_path = dir.join(format!("{}.secret", kid.to_hex()));
-    write_secret(&secret_path, &hex(&seed))?;
+    crate::io::write_private(&secret_path, &hex(&seed))?;
 
     let ring_path = dir.join("keyring.json");
     let mut ring = if ring_path.exists() {
@@ -159,19 +159,6 @@ pub fn keyring_from_args(
         ring.add(key);
     }
     Ok(Some(ring))
-}
-
-fn write_secret(path: &Path, text: &str) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(CliError::io(path))?;
-    writeln!(file, "{text}").map_err(CliError::io(path))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -34,6 +34,25 @@ pub enum DbError {
     /// The URL names no supported database.
     #[error("unsupported database URL (use sqlite://PATH or postgres://...): {0}")]
     Url(String),
+    /// Stored content is unreadable (a bug or a damaged database, never user input).
+    #[error("stored {what} is unreadable: {message}")]
+    Corrupt {
+        /// What (e.g. `profile c_123`).
+        what: String,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+impl DbError {
+    /// Maps a (de)serialization failure of stored content about `what`.
+    pub fn corrupt(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> DbError {
+        let what = what.into();
+        move |e| DbError::Corrupt {
+            what,
+            message: e.to_string(),
+        }
+    }
 }
 
 /// Which database engine is behind the pool.

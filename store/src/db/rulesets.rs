@@ -1,6 +1,7 @@
 //! The `rulesets` table: the current ruleset per audience.
 
-use super::{Db, DbError};
+use super::snapshots::snapshot_columns;
+use super::{Db, DbError, SnapshotRow};
 use sqlx::Row;
 
 /// A ruleset as stored: the authoring JSON and its signed snapshot.
@@ -8,18 +9,8 @@ use sqlx::Row;
 pub struct RulesetRow {
     /// The authoring JSON as received.
     pub source: String,
-    /// The snapshot's sequence number.
-    pub sequence: i64,
-    /// The signing key's id (hex).
-    pub key_id: String,
-    /// Issue time, Unix seconds.
-    pub issued_at: i64,
-    /// Expiry, Unix seconds.
-    pub expires_at: i64,
-    /// Strong ETag (quoted).
-    pub etag: String,
     /// The signed ruleset snapshot.
-    pub bytes: Vec<u8>,
+    pub snapshot: SnapshotRow,
 }
 
 impl Db {
@@ -32,18 +23,13 @@ impl Db {
         .bind(audience)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
+        let read = |row: sqlx::any::AnyRow| -> Result<RulesetRow, sqlx::Error> {
             Ok(RulesetRow {
                 source: row.try_get(0)?,
-                sequence: row.try_get(1)?,
-                key_id: row.try_get(2)?,
-                issued_at: row.try_get(3)?,
-                expires_at: row.try_get(4)?,
-                etag: row.try_get(5)?,
-                bytes: row.try_get(6)?,
+                snapshot: snapshot_columns(&row, 1)?,
             })
-        })
-        .transpose()
+        };
+        Ok(row.map(read).transpose()?)
     }
 
     /// Replaces the ruleset for `audience`.
@@ -57,12 +43,12 @@ impl Db {
         )
         .bind(audience)
         .bind(ruleset.source.as_str())
-        .bind(ruleset.sequence)
-        .bind(ruleset.key_id.as_str())
-        .bind(ruleset.issued_at)
-        .bind(ruleset.expires_at)
-        .bind(ruleset.etag.as_str())
-        .bind(ruleset.bytes.as_slice())
+        .bind(ruleset.snapshot.sequence)
+        .bind(ruleset.snapshot.key_id.as_str())
+        .bind(ruleset.snapshot.issued_at)
+        .bind(ruleset.snapshot.expires_at)
+        .bind(ruleset.snapshot.etag.as_str())
+        .bind(ruleset.snapshot.bytes.as_slice())
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -1,6 +1,7 @@
 //! The `snapshots` table: the last signed snapshot per customer and audience.
 
 use super::{Db, DbError};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// A signed snapshot as stored.
@@ -20,6 +21,19 @@ pub struct SnapshotRow {
     pub bytes: Vec<u8>,
 }
 
+/// The snapshot columns, in the order `sequence, key_id, issued_at, expires_at, etag, bytes`, starting at
+/// column `first` of `row`.
+pub(super) fn snapshot_columns(row: &AnyRow, first: usize) -> Result<SnapshotRow, sqlx::Error> {
+    Ok(SnapshotRow {
+        sequence: row.try_get(first)?,
+        key_id: row.try_get(first + 1)?,
+        issued_at: row.try_get(first + 2)?,
+        expires_at: row.try_get(first + 3)?,
+        etag: row.try_get(first + 4)?,
+        bytes: row.try_get(first + 5)?,
+    })
+}
+
 impl Db {
     /// The stored snapshot of `subject` for `audience`.
     pub async fn snapshot(
@@ -35,17 +49,7 @@ impl Db {
         .bind(audience)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(SnapshotRow {
-                sequence: row.try_get(0)?,
-                key_id: row.try_get(1)?,
-                issued_at: row.try_get(2)?,
-                expires_at: row.try_get(3)?,
-                etag: row.try_get(4)?,
-                bytes: row.try_get(5)?,
-            })
-        })
-        .transpose()
+        Ok(row.map(|row| snapshot_columns(&row, 0)).transpose()?)
     }
 
     /// Stores a freshly signed snapshot, unless a newer one is already there.

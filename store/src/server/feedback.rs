@@ -5,7 +5,7 @@
 //! token in the event's `token` field (a browser, which can send no header with `sendBeacon`).
 
 use super::http::{self, ApiError};
-use super::profiles::{check_subject, ingest_error, model_error};
+use super::profiles::model_error;
 use super::App;
 use crate::ingest::Change;
 use crate::model::FeedbackBatch;
@@ -35,19 +35,11 @@ pub async fn post_feedback(
         ));
     }
     let batch: FeedbackBatch = http::json_body(&headers, body, app.limits.max_body).await?;
-    if batch.events.len() > app.limits.max_batch {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_events",
-            format!("at most {} events per batch", app.limits.max_batch),
-        ));
-    }
+    http::check_batch(batch.events.len(), app.limits.max_batch)?;
     let now = crate::io::now();
     let mut changes = Vec::with_capacity(batch.events.len());
     for (i, event) in batch.events.iter().enumerate() {
         let at = format!("events[{i}]");
-        check_subject(event.subject())
-            .map_err(|e| ApiError { path: None, ..e }.under(&format!("{at}.subject")))?;
         event.validate(now).map_err(|e| model_error(e).under(&at))?;
         if !trusted {
             let ok = event
@@ -66,11 +58,7 @@ pub async fn post_feedback(
         }
         changes.push((event.subject(), Change::Feedback(event)));
     }
-    let applied = app
-        .ingest
-        .apply(&changes, now, None)
-        .await
-        .map_err(ingest_error)?;
+    let applied = app.apply(&changes, now).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

@@ -158,6 +158,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// 413 for a batch of more than `max` events.
+pub fn check_batch(len: usize, max: usize) -> Result<(), ApiError> {
+    if len > max {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_events",
+            format!("at most {max} events per batch"),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads and parses a JSON body in one step.
 pub async fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,

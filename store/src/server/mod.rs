@@ -88,6 +88,18 @@ impl App {
         }
     }
 
+    /// Applies validated changes in one transaction (500 if the store fails; nothing is changed then).
+    pub async fn apply(
+        &self,
+        changes: &[(&str, crate::ingest::Change<'_>)],
+        now: u64,
+    ) -> Result<crate::ingest::Applied, ApiError> {
+        self.ingest
+            .apply(changes, now, None)
+            .await
+            .map_err(ApiError::internal)
+    }
+
     /// Whether the request carries the write token.
     pub fn has_write(&self, headers: &HeaderMap) -> bool {
         http::bearer(headers).is_some_and(|t| self.write_token.check(t))

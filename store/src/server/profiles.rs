@@ -2,7 +2,7 @@
 
 use super::http::{self, ApiError};
 use super::App;
-use crate::ingest::{Change, IngestError};
+use crate::ingest::Change;
 use crate::issue::IssueError;
 use crate::model::{EventBatch, ModelError, ProfileState, ProfileUpdate};
 use axum::body::Body;
@@ -30,11 +30,6 @@ pub fn check_subject(subject: &str) -> Result<(), ApiError> {
 /// A model validation error as a 422 at its path.
 pub fn model_error(error: ModelError) -> ApiError {
     ApiError::invalid(error.path, error.message)
-}
-
-/// A failed write as an API error.
-pub fn ingest_error(error: IngestError) -> ApiError {
-    ApiError::internal(error)
 }
 
 /// A failed snapshot issue as an API error.
@@ -68,10 +63,8 @@ pub async fn put_profile(
     update.validate().map_err(model_error)?;
     let now = crate::io::now();
     let applied = app
-        .ingest
-        .apply(&[(subject.as_str(), Change::Update(&update))], now, None)
-        .await
-        .map_err(ingest_error)?;
+        .apply(&[(subject.as_str(), Change::Update(&update))], now)
+        .await?;
     Ok(Json(Written {
         accepted: applied.changes,
         sequences: applied.sequences,
@@ -161,27 +154,15 @@ pub async fn post_events(
 ) -> Result<Response, ApiError> {
     app.require_write(&headers)?;
     let batch: EventBatch = http::json_body(&headers, body, app.limits.max_body).await?;
-    if batch.events.len() > app.limits.max_batch {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_many_events",
-            format!("at most {} events per batch", app.limits.max_batch),
-        ));
-    }
+    http::check_batch(batch.events.len(), app.limits.max_batch)?;
     let now = crate::io::now();
     let mut changes = Vec::with_capacity(batch.events.len());
     for (i, event) in batch.events.iter().enumerate() {
         let at = format!("events[{i}]");
-        check_subject(event.subject())
-            .map_err(|e| ApiError { path: None, ..e }.under(&format!("{at}.subject")))?;
         event.validate(now).map_err(|e| model_error(e).under(&at))?;
         changes.push((event.subject(), Change::Event(event)));
     }
-    let applied = app
-        .ingest
-        .apply(&changes, now, None)
-        .await
-        .map_err(ingest_error)?;
+    let applied = app.apply(&changes, now).await?;
     Ok((
         StatusCode::OK,
         Json(Written {
