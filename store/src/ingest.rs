@@ -4,7 +4,7 @@
 use crate::db::{Db, DbError, ImportProgress, ProfileRow};
 use crate::issue::{next_sequence, Issuer};
 use crate::model::{Event, Feedback, ProfileState, ProfileUpdate};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// One change to one customer's aggregates.
@@ -40,19 +40,12 @@ pub enum IngestError {
 pub struct Ingest {
     db: Db,
     issuer: Arc<Issuer>,
-    /// One writer at a time in this process (SQLite has one writer anyway; on PostgreSQL, row locks
-    /// also serialize writers in other processes).
-    writer: tokio::sync::Mutex<()>,
 }
 
 impl Ingest {
     /// Ingestion into `db`, invalidating `issuer`'s cached snapshots of changed customers.
     pub fn new(db: Db, issuer: Arc<Issuer>) -> Ingest {
-        Ingest {
-            db,
-            issuer,
-            writer: tokio::sync::Mutex::new(()),
-        }
+        Ingest { db, issuer }
     }
 
     /// Applies `changes` (already validated) in one transaction. With `import`, the import progress is
@@ -68,20 +61,19 @@ impl Ingest {
             by_subject.entry(subject).or_default().push(*change);
         }
         let subjects: Vec<&str> = by_subject.keys().copied().collect();
-        let _writer = self.writer.lock().await;
-        let mut tx = self.db.begin().await?;
-        let stored = self.db.lock_profiles(&mut tx, &subjects).await?;
-        let mut current: BTreeMap<&str, ProfileRow> = BTreeMap::new();
-        for row in &stored {
-            if let Some(subject) = subjects.iter().find(|s| **s == row.subject) {
-                current.insert(subject, row.clone());
-            }
-        }
+        let mut write = self.db.begin_write(&subjects).await?;
+        let current: HashMap<String, ProfileRow> = self
+            .db
+            .lock_profiles(&mut write.tx, &subjects)
+            .await?
+            .into_iter()
+            .map(|row| (row.subject.clone(), row))
+            .collect();
         let policy = self.issuer.policy();
         let mut rows = Vec::with_capacity(by_subject.len());
         let mut applied = Applied::default();
         for (subject, list) in &by_subject {
-            let (mut state, previous) = match current.get(subject) {
+            let (mut state, previous) = match current.get(*subject) {
                 Some(row) => (
                     serde_json::from_str::<ProfileState>(&row.state)
                         .map_err(DbError::corrupt(format!("profile {subject}")))?,
@@ -107,13 +99,13 @@ impl Ingest {
             });
         }
         let when = i64::try_from(now).unwrap_or(i64::MAX);
-        self.db.put_profiles(&mut tx, &rows, when).await?;
+        self.db.put_profiles(&mut write.tx, &rows, when).await?;
         if let Some((file_id, progress)) = import {
             self.db
-                .put_import_progress(&mut tx, file_id, progress, when)
+                .put_import_progress(&mut write.tx, file_id, progress, when)
                 .await?;
         }
-        tx.commit().await.map_err(DbError::from)?;
+        write.tx.commit().await.map_err(DbError::from)?;
         self.issuer.forget(subjects.iter().copied());
         applied.changes = changes.len();
         Ok(applied)

@@ -14,6 +14,7 @@ use persona_edge::ruleset::{compile, sign_ruleset, RulesetError, RulesetSource};
 use persona_edge::snapshot::{sign_profile, SnapshotError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -51,10 +52,10 @@ pub enum RulesetRejection {
 }
 
 /// A signed snapshot ready to serve.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Issued {
-    /// The snapshot.
-    pub bytes: Arc<[u8]>,
+    /// The snapshot (cheap to clone into a response).
+    pub bytes: axum::body::Bytes,
     /// Strong ETag, quoted.
     pub etag: String,
     /// Its sequence number.
@@ -88,8 +89,12 @@ pub struct Issuer {
     policy: Policy,
     lifetime: u64,
     cache_ttl: Duration,
-    profiles: RwLock<HashMap<(String, String), Arc<Issued>>>,
+    /// Cached profile snapshots: subject -> (audience, snapshot).
+    profiles: RwLock<HashMap<String, Vec<(String, Arc<Issued>)>>>,
     rulesets: RwLock<HashMap<String, Arc<Issued>>>,
+    /// Bumped by every write: a snapshot read from the database while a write happened is served but not
+    /// cached, so a write is never hidden behind a cache entry filled just before it.
+    writes: AtomicU64,
 }
 
 impl Issuer {
@@ -111,6 +116,7 @@ impl Issuer {
             cache_ttl,
             profiles: RwLock::new(HashMap::new()),
             rulesets: RwLock::new(HashMap::new()),
+            writes: AtomicU64::new(0),
         }
     }
 
@@ -136,14 +142,22 @@ impl Issuer {
             && self.servable(&issued.key_id, issued.issued_at, now)
     }
 
+    fn cached_profile(&self, subject: &str, audience: &str) -> Option<Arc<Issued>> {
+        let cache = self.profiles.read().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(subject)?
+            .iter()
+            .find(|(a, _)| a == audience)
+            .map(|(_, issued)| issued.clone())
+    }
+
     /// Drops cached snapshots of these customers (after a write).
     pub fn forget<'a>(&self, subjects: impl IntoIterator<Item = &'a str>) {
-        let subjects: std::collections::HashSet<&str> = subjects.into_iter().collect();
-        if subjects.is_empty() {
-            return;
-        }
+        self.writes.fetch_add(1, Ordering::SeqCst);
         let mut cache = self.profiles.write().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|(_, subject), _| !subjects.contains(subject.as_str()));
+        for subject in subjects {
+            cache.remove(subject);
+        }
     }
 
     /// The current profile snapshot of `subject` for `audience`, or `None` for a customer the store does
@@ -154,15 +168,22 @@ impl Issuer {
         audience: &str,
         now: u64,
     ) -> Result<Option<Arc<Issued>>, IssueError> {
-        let key = (audience.to_owned(), subject.to_owned());
-        if let Some(hit) = self
-            .profiles
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .filter(|hit| self.cached(hit, now))
-        {
-            return Ok(Some(hit.clone()));
+        let hit = self.cached_profile(subject, audience);
+        if let Some(hit) = &hit {
+            if self.cached(hit, now) {
+                return Ok(Some(hit.clone()));
+            }
+        }
+        let epoch = self.writes.load(Ordering::SeqCst);
+        // Past the cache TTL, a snapshot that is still current costs one small query to confirm.
+        if let Some(hit) = hit.filter(|h| self.servable(&h.key_id, h.issued_at, now)) {
+            if self.db.sequence(subject).await? == Some(hit.sequence) {
+                let fresh = Issued {
+                    cached_at: Instant::now(),
+                    ..(*hit).clone()
+                };
+                return Ok(Some(self.remember(subject, audience, fresh, epoch)));
+            }
         }
         // A concurrent writer can move the sequence between our read and our bump: try again then.
         for _ in 0..5 {
@@ -172,7 +193,12 @@ impl Issuer {
             let stored = self.db.snapshot(subject, audience).await?;
             if let Some(s) = &stored {
                 if s.sequence == profile.sequence && self.servable(&s.key_id, s.issued_at, now) {
-                    return Ok(Some(self.remember(key, s.clone())));
+                    return Ok(Some(self.remember(
+                        subject,
+                        audience,
+                        Issued::from(s.clone()),
+                        epoch,
+                    )));
                 }
             }
             let sequence = match &stored {
@@ -204,17 +230,25 @@ impl Issuer {
             )?;
             let row = signed_row(bytes, sequence, &keys.active_kid, now, expires_at);
             self.db.put_snapshot(subject, audience, &row).await?;
-            return Ok(Some(self.remember(key, row)));
+            return Ok(Some(self.remember(
+                subject,
+                audience,
+                Issued::from(row),
+                epoch,
+            )));
         }
         Err(IssueError::Contended(subject.to_owned()))
     }
 
-    fn remember(&self, key: (String, String), row: SnapshotRow) -> Arc<Issued> {
-        let issued = Arc::new(Issued::from(row));
-        self.profiles
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, issued.clone());
+    /// Caches `issued` unless a write happened since `epoch`; returns it either way.
+    fn remember(&self, subject: &str, audience: &str, issued: Issued, epoch: u64) -> Arc<Issued> {
+        let issued = Arc::new(issued);
+        let mut cache = self.profiles.write().unwrap_or_else(|p| p.into_inner());
+        if self.writes.load(Ordering::SeqCst) == epoch {
+            let entries = cache.entry(subject.to_owned()).or_default();
+            entries.retain(|(a, _)| a != audience);
+            entries.push((audience.to_owned(), issued.clone()));
+        }
         issued
     }
 

@@ -546,6 +546,52 @@ fn cors_for_the_sites_origins(backend: Backend) {
     assert_eq!(stranger.header("access-control-allow-origin"), None);
 }
 
+fn concurrent_writes_to_one_customer_are_never_lost(backend: Backend) {
+    let server = Server::start(backend, "concurrent");
+    let subject = "c_busy_1";
+    let t = now() - 60;
+    let threads: Vec<_> = (0..4)
+        .map(|w| {
+            let addr = server.addr.clone();
+            std::thread::spawn(move || {
+                let auth = format!("Bearer {WRITE_TOKEN}");
+                for n in 0..25 {
+                    let body = json!({ "events": [{ "subject": subject, "type": "purchase",
+                        "order_id": format!("o-{w}-{n}"), "value": 10.0, "items": 1, "at": t }] });
+                    let reply = support::request(
+                        &addr,
+                        "POST",
+                        "/v1/events",
+                        &[
+                            ("authorization", &auth),
+                            ("content-type", "application/json"),
+                        ],
+                        body.to_string().as_bytes(),
+                    )
+                    .expect("request");
+                    assert_eq!(
+                        reply.status,
+                        200,
+                        "{}",
+                        String::from_utf8_lossy(&reply.body)
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("writer");
+    }
+    let view = server
+        .write("GET", &format!("/v1/profiles/{subject}"), &Value::Null)
+        .json();
+    assert_eq!(
+        view["state"]["commerce"]["orders"], 100,
+        "{}",
+        view["state"]["commerce"]
+    );
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -567,4 +613,5 @@ suite!(
     ruleset_compile_errors_name_the_segment_and_path,
     key_rotation_reaches_the_running_server,
     cors_for_the_sites_origins,
+    concurrent_writes_to_one_customer_are_never_lost,
 );

@@ -20,6 +20,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A storage failure.
@@ -69,6 +70,19 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: one writer at a time in this process (SQLite has a single writer anyway; waiting here is
+    /// cheaper than its busy loop, and a read-modify-write never meets a stale read).
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction holding the customers it will change: on SQLite the process's writer slot, on
+/// PostgreSQL an advisory lock per customer (taken in one global order, so writers never deadlock; it
+/// also covers customers that do not exist yet, which row locks cannot). Read-modify-writes of one
+/// customer never interleave, in this process or in another one on the same PostgreSQL database.
+pub struct WriteTx {
+    /// The transaction; commit it to apply.
+    pub tx: Tx,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// A write transaction.
@@ -130,7 +144,12 @@ impl Db {
                     .await?
             }
         };
-        let db = Db { pool, backend };
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let db = Db {
+            pool,
+            backend,
+            writer,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -163,9 +182,34 @@ impl Db {
         self.backend
     }
 
-    /// Starts a write transaction.
-    pub async fn begin(&self) -> Result<Tx, DbError> {
-        Ok(self.pool.begin().await?)
+    /// Starts a write transaction that will change `subjects` (see [`WriteTx`]).
+    pub async fn begin_write(&self, subjects: &[&str]) -> Result<WriteTx, DbError> {
+        let writer = match &self.writer {
+            Some(writer) => Some(writer.clone().lock_owned().await),
+            None => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            for chunk in subjects.chunks(1000) {
+                let values = (1..=chunk.len())
+                    .map(|i| format!("(${i})"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "SELECT pg_advisory_xact_lock(hashtext(v.s)) FROM (VALUES {values}) AS v(s) \
+                     ORDER BY hashtext(v.s)"
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for s in chunk {
+                    query = query.bind(*s);
+                }
+                query.fetch_all(&mut *tx).await?;
+            }
+        }
+        Ok(WriteTx {
+            tx,
+            _writer: writer,
+        })
     }
 
     /// Closes the pool (waits for connections to be returned).
@@ -173,20 +217,15 @@ impl Db {
         self.pool.close().await;
     }
 
-    /// `FOR UPDATE` where the engine has row locks (PostgreSQL), so concurrent store processes serialize
-    /// their writes of one customer; SQLite serializes writers by itself.
-    fn row_lock(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
-        }
+    /// Placeholders for `count` values numbered from `first`: `$first, ...` on PostgreSQL, `?, ...` on
+    /// SQLite (positional; sqlx's SQLite driver looks numbered ones up one by one, quadratic in long lists).
+    fn placeholders(&self, first: usize, count: usize) -> String {
+        (first..first + count)
+            .map(|i| match self.backend {
+                Backend::Sqlite => "?".to_owned(),
+                Backend::Postgres => format!("${i}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
-}
-
-/// `$first, $first+1, ...` placeholders for `count` values.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

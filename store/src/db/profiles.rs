@@ -1,6 +1,6 @@
 //! The `profiles` table: each customer's aggregates and sequence number.
 
-use super::{placeholders, Db, DbError, Tx};
+use super::{Db, DbError, Tx};
 use sqlx::{AssertSqlSafe, Row};
 
 /// One customer as stored.
@@ -18,7 +18,7 @@ pub struct ProfileRow {
 const CHUNK: usize = 250;
 
 impl Db {
-    /// Reads (and on PostgreSQL row-locks until the transaction ends) the profiles of `subjects`.
+    /// Reads the profiles of `subjects` inside a write transaction (see [`super::WriteTx`]).
     pub async fn lock_profiles(
         &self,
         tx: &mut Tx,
@@ -27,9 +27,8 @@ impl Db {
         let mut out = Vec::with_capacity(subjects.len());
         for chunk in subjects.chunks(CHUNK * 4) {
             let sql = format!(
-                "SELECT subject, state, sequence FROM profiles WHERE subject IN ({}){}",
-                placeholders(1, chunk.len()),
-                self.row_lock()
+                "SELECT subject, state, sequence FROM profiles WHERE subject IN ({})",
+                self.placeholders(1, chunk.len()),
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for s in chunk {
@@ -55,7 +54,7 @@ impl Db {
     ) -> Result<(), DbError> {
         for chunk in rows.chunks(CHUNK) {
             let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(i * 4 + 1, 4)))
+                .map(|i| format!("({})", self.placeholders(i * 4 + 1, 4)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
@@ -90,6 +89,15 @@ impl Db {
             })
         })
         .transpose()
+    }
+
+    /// The current sequence number of `subject`'s profile.
+    pub async fn sequence(&self, subject: &str) -> Result<Option<i64>, DbError> {
+        let row = sqlx::query("SELECT sequence FROM profiles WHERE subject = $1")
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Moves a profile's sequence from `old` to `new` (a re-issued snapshot); false if it changed meanwhile.

@@ -229,7 +229,7 @@ pub fn audience<'a>(query: Option<&str>, audiences: &'a [String]) -> Result<&'a 
 /// A snapshot response: the bytes with their ETag, or 304 when the client has them.
 pub fn snapshot_response(
     headers: &HeaderMap,
-    bytes: &[u8],
+    bytes: &Bytes,
     etag: &str,
     sequence: i64,
     cache_control: &'static str,
@@ -238,7 +238,7 @@ pub fn snapshot_response(
     let mut response = if not_modified(headers, etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = Body::from(Bytes::copy_from_slice(bytes)).into_response();
+        let mut r = Body::from(bytes.clone()).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/vnd.persona-edge.snapshot"),
