@@ -81,6 +81,9 @@ pub fn etag_of(bytes: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
+/// One customer's cached snapshots, one per audience.
+type PerAudience = Vec<(String, Arc<Issued>)>;
+
 /// Issues and caches snapshots.
 #[derive(Debug)]
 pub struct Issuer {
@@ -90,7 +93,7 @@ pub struct Issuer {
     lifetime: u64,
     cache_ttl: Duration,
     /// Cached profile snapshots: subject -> (audience, snapshot).
-    profiles: RwLock<HashMap<String, Vec<(String, Arc<Issued>)>>>,
+    profiles: RwLock<HashMap<String, PerAudience>>,
     rulesets: RwLock<HashMap<String, Arc<Issued>>>,
     /// Bumped by every write: a snapshot read from the database while a write happened is served but not
     /// cached, so a write is never hidden behind a cache entry filled just before it.
