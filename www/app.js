@@ -449,19 +449,6 @@ function showFlash() {
 
 // ---- start ----
 
-/**
- * Hands the persona's live session (device, categories viewed) to the drop-in's client, which restores its
- * session from session storage under `persona-edge:{audience}:session` (the drop-in has no option for it).
- */
-function seedSession() {
-  if (!config.session || !config.audience) return;
-  try {
-    sessionStorage.setItem(`persona-edge:${config.audience}:session`, JSON.stringify(config.session));
-  } catch {
-    // no session storage: the decision sees an empty session
-  }
-}
-
 /** The decision the edge worker injected into the page, if any. */
 function edgeDecision() {
   const el = document.getElementById("persona-decision");
@@ -477,7 +464,6 @@ function edgeDecision() {
 }
 
 function start() {
-  seedSession();
   document.addEventListener("persona:decision", (event) => showDecision(event.detail, "browser"));
   document.addEventListener("persona:error", (event) => showError(event.detail ?? {}));
   // A drop-in that cannot even be fetched dispatches nothing.

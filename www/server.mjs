@@ -300,7 +300,7 @@ function switcherHtml(current) {
   }).join("\n        ");
 }
 
-/** The drop-in's configuration for this visitor (see pkg-config/src/drop-in.js), plus the demo's session. */
+/** The drop-in's configuration for this visitor (see pkg-config/src/drop-in.js), with the persona's session. */
 function pageConfig(config, keys, visitor) {
   return {
     store: config.publicStoreUrl,
@@ -309,7 +309,7 @@ function pageConfig(config, keys, visitor) {
     subject: visitor.subject,
     token: visitor.token,
     context: CONTEXT,
-    // Not a drop-in option: app.js hands it to the drop-in's client through session storage.
+    // The live session as the shop knows it (the drop-in hands it to its client).
     session: visitor.persona.session,
     persona: { id: visitor.persona.id, name: visitor.persona.name },
   };

@@ -32,7 +32,7 @@
 // Stored snapshots are re-verified by the Engine (signature, audience, subject, expiry, rollback) before
 // every use; the highest sequence accepted is kept per subject (and for the ruleset) and anything lower
 // is refused as `rollback`. The read token is never stored.
-import type { Decision, DecisionContext, Engine, EngineOptions, PersonaErrorCode, SessionEvent } from "./index.js";
+import type { Decision, DecisionContext, Engine, EngineOptions, PersonaErrorCode, Session, SessionEvent } from "./index.js";
 
 /** Any synchronous Storage-like object (localStorage, sessionStorage or your own). */
 export interface StorageLike {
@@ -128,7 +128,7 @@ export interface ClientDecision {
   message?: string;
 }
 
-/** The result of `track`. */
+/** The result of `track` and `setSession`. */
 export interface TrackResult {
   /** False when the event was ignored (invalid); the session is unchanged. */
   ok: boolean;
@@ -272,6 +272,11 @@ export class PersonaClient {
   /** Records a session event (ignored, with the reason, when invalid; kept until start() if early). */
   track(event: SessionEvent): TrackResult;
 
+  /**
+   * Replaces the live session (device, categories viewed, cart value). Never throws; an invalid session is
+   * ignored and the result says why. Before `start()` it is applied when `start()` runs.
+   */
+  setSession(session: Session): TrackResult;
   /** Starts a new, empty session. */
   resetSession(): void;
 

@@ -94,6 +94,7 @@ export class PersonaClient {
   #ruleset = emptySlot("unavailable");
   #profile = emptySlot("absent");
   #pendingTrack = [];
+  #pendingSession = null;
 
   #queue = [];
   #flushing = null;
@@ -178,6 +179,11 @@ export class PersonaClient {
     const engineOptions = { keys: this.#keys, audience: this.#audience, clockSkewSecs: this.#skew };
     this.#engine = new this.#runtime.Engine(engineOptions);
     this.#restoreSession();
+    if (this.#pendingSession !== null) {
+      const session = this.#pendingSession;
+      this.#pendingSession = null;
+      this.setSession(session);
+    }
     for (const event of this.#pendingTrack.splice(0)) this.track(event);
     const now = this.#now();
     this.#restore("ruleset", now);
@@ -325,6 +331,26 @@ export class PersonaClient {
     }
     try {
       this.#engine.track(event);
+    } catch (error) {
+      const { code, message } = errorInfo(error);
+      return { ok: false, error: code, message };
+    }
+    this.#saveSession();
+    return { ok: true };
+  }
+
+  /**
+   * Replaces the live session (e.g. what the site's back end knows about this visit: the device, the
+   * categories viewed). Never throws: an invalid session is ignored and the result says why. A session
+   * set before `start()` is applied when it runs, before events tracked meanwhile.
+   */
+  setSession(session) {
+    if (!this.#engine) {
+      this.#pendingSession = session;
+      return { ok: true, pending: true };
+    }
+    try {
+      this.#engine.setSession(session);
     } catch (error) {
       const { code, message } = errorInfo(error);
       return { ok: false, error: code, message };

@@ -8,7 +8,8 @@
 // Optional: data-subject + data-token (without them: non-personalized), or data-snapshot (base64url profile
 // snapshot bytes, e.g. from a cookie; the store is then not asked for the profile). Instead of data-*
 // attributes a page may set `window.personaEdge = { store, keys, audience, subject, token, snapshot,
-// context }` before this script runs (attributes win).
+// context, session }` before this script runs (attributes win); `session` is the live session (device,
+// categories viewed, cart value) as the site knows it.
 //
 // It syncs from the store, decides, and fills every `[data-persona-slot="NAME"]` with the chosen variant's
 // content as text. `data-persona-html` on an element inserts the content as HTML instead: only do that when
@@ -85,6 +86,8 @@ async function run() {
   } catch (e) {
     throw coded("invalid_argument", e);
   }
+  // The live session as the site knows it (device, categories viewed); an invalid one is ignored.
+  if (cfg.session && typeof cfg.session === "object") client.setSession(cfg.session);
   // Rejects only when the engine cannot be created (module not loadable, bad keys or audience).
   const report = await client.start().catch((e) => {
     throw coded("load_failed", e);

@@ -617,6 +617,29 @@ describe("decide and track", () => {
     }
   });
 
+  test("setSession: applied at start before early events, invalid ones ignored and reported", async () => {
+    const store = await goldenStore("no-cache");
+    try {
+      const sessionStorage = new MapStorage();
+      const c = client(store.url, { sessionStorage });
+      const site = { live: true, device: "mobile", pageViews: 3, categories: [{ category: "camping", views: 3 }], cartValue: 0 };
+      assert.deepEqual(c.setSession(site), { ok: true, pending: true });
+      c.track({ type: "page_view", pageType: "product", category: "camping" });
+      await c.start();
+      assert.equal(c.engine.session.device, "mobile");
+      assert.equal(c.engine.session.pageViews, 4);
+      assert.deepEqual(c.engine.session.categories, [{ category: "camping", views: 4 }]);
+      const matched = c.decide(CONTEXT).decision.segments.filter((s) => s.matched).map((s) => s.name);
+      assert.ok(matched.includes("mobile_shopper"), matched.join(","));
+      const bad = c.setSession({ device: "toaster" });
+      assert.equal(bad.ok, false);
+      assert.equal(bad.error, "invalid_argument");
+      assert.equal(c.engine.session.device, "mobile", "an invalid session changes nothing");
+    } finally {
+      await store.close();
+    }
+  });
+
   test("setSubject switches the profile (login / logout)", async () => {
     const store = await goldenStore("no-cache");
     try {
