@@ -2,7 +2,8 @@
 # Installs what a fresh machine lacks for building and testing persona-edge. Idempotent: each step checks
 # first. Needs root for apt (CI and the dev machines run as root).
 #   bash scripts/setup.sh        everything the tests need
-#   bash scripts/setup.sh core   only the Rust side (what the demo needs)
+#   bash scripts/setup.sh demo   what the demo needs (Rust, wasm-bindgen-cli, npm packages)
+#   bash scripts/setup.sh core   only the Rust side (what scripts/decisions.sh needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -19,7 +20,8 @@ for component in rustfmt clippy; do
   fi
 done
 
-[ "${1:-all}" = core ] && exit 0
+mode=${1:-all}
+[ "$mode" = core ] && exit 0
 
 # wasm-bindgen-cli must match the wasm-bindgen library in Cargo.lock exactly.
 wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
@@ -27,6 +29,19 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; 
   say "installing wasm-bindgen-cli $wanted (a few minutes)"
   CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback cargo install -q wasm-bindgen-cli --version "$wanted"
 fi
+
+# npm packages: the package tests' tooling (binaryen's wasm-opt builds the package), the worker's miniflare
+# (workerd) and the demo site's playwright-core.
+for dir in pkg-config/test worker www; do
+  if [ -f "$dir/package-lock.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; }; then
+    say "installing the npm dependencies of $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$dir/node_modules"
+  fi
+done
+
+# The demo needs nothing more; the tests also need PostgreSQL and Chromium.
+[ "$mode" = demo ] && exit 0
 
 # PostgreSQL for the store's tests on a real server (scripts/postgres.sh starts a private cluster).
 if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
@@ -42,9 +57,3 @@ if ! have chromium || ! have chromedriver; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-# JS tooling of the package tests (playwright-core, vite, miniflare/workerd, binaryen's wasm-opt, ...).
-if [ ! -d pkg-config/test/node_modules ] || [ pkg-config/test/package-lock.json -nt pkg-config/test/node_modules ]; then
-  say "installing the package tests' npm dependencies"
-  (cd pkg-config/test && npm ci --no-audit --no-fund --loglevel=error)
-  touch pkg-config/test/node_modules
-fi

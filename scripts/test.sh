@@ -43,6 +43,15 @@ node pkg-config/build.mjs
 step "JS tests of the built package (Node, headless Chromium, Vite and Node smoke apps)"
 (cd pkg-config/test && node --test ./*.test.mjs)
 
-step "end-to-end demo run"
-bash scripts/demo.sh >/dev/null
-echo "demo: ok"
+step "the edge worker in workerd (miniflare): rewriting, snapshot paths, refusals, store down"
+(cd worker && node --test test/)
+
+step "the demo shop in headless Chromium (Playwright): personas, panel, consent switching"
+(cd www && node --test test/)
+
+step "the core on the command line (scripts/decisions.sh)"
+bash scripts/decisions.sh >/dev/null
+echo "decisions: ok"
+
+step "the whole system: store + shop + edge worker, one personalized page through the edge"
+bash scripts/demo.sh --check
