@@ -17,7 +17,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Generate an Ed25519 signing key: DIR/<kid>.secret (keep it secret) and DIR/keyring.json (public).
+    /// Generate an Ed25519 signing key: `DIR/<kid>.secret` (keep it secret) and `DIR/keyring.json` (public).
     Keygen {
         /// Directory for the key files.
         #[arg(long, default_value = "keys")]

@@ -83,7 +83,7 @@ pub fn print(text: &str) -> Result<(), CliError> {
         .map_err(CliError::io("stdout"))
 }
 
-/// [`print`] with a newline.
+/// [`print()`] with a newline.
 pub fn print_line(text: impl std::fmt::Display) -> Result<(), CliError> {
     print(&format!("{text}\n"))
 }
