@@ -36,24 +36,9 @@ struct SecretsFile {
     token_secret: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn secret_from_hex(what: &str, text: &str) -> Result<[u8; 32], CliError> {
-    let bad = || CliError::Key(format!("{what}: expected 64 hex digits"));
-    let text = text.trim();
-    if text.len() != 64 {
-        return Err(bad());
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = text
-            .get(i * 2..i * 2 + 2)
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-            .ok_or_else(bad)?;
-    }
-    Ok(out)
+    crate::io::unhex32(text.trim())
+        .ok_or_else(|| CliError::Key(format!("{what}: expected 64 hex digits")))
 }
 
 impl DataDir {
@@ -107,8 +92,8 @@ impl DataDir {
                     .map_err(|e| CliError::Key(format!("no randomness available for {what}: {e}")))
             };
             let file = SecretsFile {
-                write_token: hex(&random("the write token")?),
-                token_secret: hex(&random("the token secret")?),
+                write_token: crate::io::hex(&random("the write token")?),
+                token_secret: crate::io::hex(&random("the token secret")?),
             };
             let text = serde_json::to_string_pretty(&file).map_err(|e| CliError::Json {
                 what: path.display().to_string(),

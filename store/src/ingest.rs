@@ -64,7 +64,7 @@ impl Ingest {
         let mut write = self.db.begin_write(&subjects).await?;
         let current: HashMap<String, ProfileRow> = self
             .db
-            .lock_profiles(&mut write.tx, &subjects)
+            .profiles_for_update(&mut write.tx, &subjects)
             .await?
             .into_iter()
             .map(|row| (row.subject.clone(), row))

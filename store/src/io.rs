@@ -110,6 +110,30 @@ pub fn parse_duration(text: &str) -> Result<u64, CliError> {
     value.checked_mul(scale).ok_or_else(bad)
 }
 
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes from hex text (either case); `None` unless it is whole bytes of hex digits.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
+        .collect()
+}
+
+/// A 32-byte key or secret from exactly 64 hex digits.
+pub fn unhex32(text: &str) -> Option<[u8; 32]> {
+    unhex(text)?.try_into().ok()
+}
+
 /// The current time in Unix seconds.
 pub fn now() -> u64 {
     std::time::SystemTime::now()
@@ -120,6 +144,16 @@ pub fn now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
+        assert_eq!(unhex("00ABff"), Some(vec![0, 0xab, 0xff]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+        assert_eq!(unhex32(&"07".repeat(32)), Some([7; 32]));
+        assert_eq!(unhex32(&"07".repeat(31)), None);
+    }
 
     #[test]
     fn durations() {

@@ -77,8 +77,7 @@ pub fn next_sequence(prev: i64, now: u64) -> i64 {
 /// A strong ETag: the first 128 bits of the snapshot's SHA-256, quoted.
 pub fn etag_of(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", crate::io::hex(&digest[..16]))
 }
 
 /// One customer's cached snapshots, one per audience.

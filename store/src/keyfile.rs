@@ -104,7 +104,7 @@ pub fn rotate(dir: &Path, retire_after: Option<u64>) -> Result<(KeyId, PathBuf),
     let signing = SigningKey::from_bytes(&seed);
     let kid = KeyId::of(&signing.verifying_key());
     let secret_path = dir.join(format!("{}.secret", kid.to_hex()));
-    crate::io::write_private(&secret_path, &hex(&seed))?;
+    crate::io::write_private(&secret_path, &crate::io::hex(&seed))?;
 
     let ring_path = dir.join("keyring.json");
     let mut ring = if ring_path.exists() {
@@ -132,13 +132,9 @@ pub fn rotate(dir: &Path, retire_after: Option<u64>) -> Result<(KeyId, PathBuf),
 /// Reads a secret key file.
 pub fn read_secret(path: &Path) -> Result<SigningKey, CliError> {
     let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
-    let bytes = unhex(text.trim())
-        .filter(|b| b.len() == 32)
-        .ok_or_else(|| {
-            CliError::Key(format!("{}: not a 32-byte hex secret key", path.display()))
-        })?;
-    let mut seed = [0u8; 32];
-    seed.copy_from_slice(&bytes);
+    let seed = crate::io::unhex32(text.trim()).ok_or_else(|| {
+        CliError::Key(format!("{}: not a 32-byte hex secret key", path.display()))
+    })?;
     Ok(SigningKey::from_bytes(&seed))
 }
 
@@ -159,21 +155,4 @@ pub fn keyring_from_args(
         ring.add(key);
     }
     Ok(Some(ring))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-        })
-        .collect()
 }

@@ -115,12 +115,7 @@ fn identify(path: &Path) -> Result<(String, u64), CliError> {
     if last != b'\n' {
         lines += 1;
     }
-    let id: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((id, lines))
+    Ok((crate::io::hex(&hasher.finalize()), lines))
 }
 
 /// `persona import`.

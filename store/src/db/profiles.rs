@@ -1,6 +1,7 @@
 //! The `profiles` table: each customer's aggregates and sequence number.
 
 use super::{Db, DbError, Tx};
+use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 /// One customer as stored.
@@ -14,12 +15,22 @@ pub struct ProfileRow {
     pub sequence: i64,
 }
 
+/// A profile from the columns `subject, state, sequence`.
+fn profile_columns(row: &AnyRow) -> Result<ProfileRow, sqlx::Error> {
+    Ok(ProfileRow {
+        subject: row.try_get(0)?,
+        state: row.try_get(1)?,
+        sequence: row.try_get(2)?,
+    })
+}
+
 /// Rows per multi-row statement (4 parameters each; far below both engines' limits).
 const CHUNK: usize = 250;
 
 impl Db {
-    /// Reads the profiles of `subjects` inside a write transaction (see [`super::WriteTx`]).
-    pub async fn lock_profiles(
+    /// Reads the profiles of `subjects` inside a write transaction (see [`super::WriteTx`], which holds
+    /// their locks).
+    pub async fn profiles_for_update(
         &self,
         tx: &mut Tx,
         subjects: &[&str],
@@ -35,11 +46,7 @@ impl Db {
                 query = query.bind(*s);
             }
             for row in query.fetch_all(&mut **tx).await? {
-                out.push(ProfileRow {
-                    subject: row.try_get(0)?,
-                    state: row.try_get(1)?,
-                    sequence: row.try_get(2)?,
-                });
+                out.push(profile_columns(&row)?);
             }
         }
         Ok(out)
@@ -81,14 +88,7 @@ impl Db {
             .bind(subject)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| {
-            Ok(ProfileRow {
-                subject: row.try_get(0)?,
-                state: row.try_get(1)?,
-                sequence: row.try_get(2)?,
-            })
-        })
-        .transpose()
+        Ok(row.map(|row| profile_columns(&row)).transpose()?)
     }
 
     /// The current sequence number of `subject`'s profile.
