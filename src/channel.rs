@@ -57,8 +57,8 @@ impl Channel {
     }
 }
 
-impl std::fmt::Display for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Channel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name())
     }
 }
@@ -98,7 +98,7 @@ impl<T: Serialize> Serialize for PerChannel<T> {
 
 impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for PerChannel<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let entries = std::collections::BTreeMap::<Channel, T>::deserialize(deserializer)?;
+        let entries = alloc::collections::BTreeMap::<Channel, T>::deserialize(deserializer)?;
         let mut out = PerChannel::<T>(Default::default());
         for (channel, value) in entries {
             *out.get_mut(channel) = value;

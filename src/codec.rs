@@ -8,6 +8,8 @@
 //! is bounded (so a forged length prefix cannot make it reserve gigabytes), and bytes left over after
 //! the value are an error rather than silently ignored.
 
+use crate::prelude::*;
+
 use bincode::config::{Config, Configuration};
 use bincode::error::DecodeError;
 use thiserror::Error;
@@ -29,7 +31,7 @@ pub enum CodecError {
     },
     /// The bytes do not encode a value of the expected type (bad tag, bad UTF-8, input ends early, ...).
     #[error("invalid encoding: {0}")]
-    Invalid(String),
+    Invalid(&'static str),
     /// The value could not be encoded (only possible with a hand-written `Encode` impl that fails).
     #[error("cannot encode: {0}")]
     Encode(String),
@@ -83,12 +85,41 @@ pub fn decode<T: bincode::Decode<()>>(bytes: &[u8], limit: usize) -> Result<T, C
     let decoded = decode_with(bytes, config().with_limit::<DECODE_BUDGET>());
     let (value, read) = decoded.map_err(|err| match err {
         DecodeError::LimitExceeded => CodecError::LimitExceeded { limit },
-        other => CodecError::Invalid(other.to_string()),
+        other => CodecError::Invalid(invalid_reason(&other)),
     })?;
     match bytes.len().checked_sub(read) {
         Some(0) => Ok(value),
         Some(extra) => Err(CodecError::TrailingBytes { extra }),
-        None => Err(CodecError::Invalid("decoder read past the input".into())),
+        None => Err(CodecError::Invalid("decoder read past the input")),
+    }
+}
+
+/// A fixed description of a decoding failure (no formatting: the wasm module carries none).
+fn invalid_reason(error: &DecodeError) -> &'static str {
+    match error {
+        DecodeError::UnexpectedEnd { .. } => "the input ends inside a value",
+        DecodeError::UnexpectedVariant { .. } => "unknown enum variant",
+        DecodeError::Utf8 { .. } => "a string is not UTF-8",
+        DecodeError::InvalidBooleanValue(_) => "a boolean is neither 0 nor 1",
+        DecodeError::InvalidCharEncoding(_) => "invalid char",
+        DecodeError::OutsideUsizeRange(_) | DecodeError::InvalidIntegerType { .. } => {
+            "an integer out of range"
+        }
+        DecodeError::ArrayLengthMismatch { .. } => "an array of the wrong length",
+        DecodeError::Other(reason) => reason,
+        _ => "invalid encoding",
+    }
+}
+
+impl CodecError {
+    /// A fixed description of what is wrong, for [`crate::snapshot::SnapshotError::MalformedPayload`].
+    pub fn reason(&self) -> &'static str {
+        match self {
+            CodecError::LimitExceeded { .. } => "payload exceeds the decoding limit",
+            CodecError::TrailingBytes { .. } => "trailing bytes after the encoded value",
+            CodecError::Invalid(reason) => reason,
+            CodecError::Encode(_) => "cannot encode",
+        }
     }
 }
 

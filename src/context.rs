@@ -1,5 +1,7 @@
 //! The request context: everything about "now" that the caller knows and the profile doesn't.
 
+use crate::prelude::*;
+
 use crate::channel::PerChannel;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +21,14 @@ pub enum ConsentBanner {
 }
 
 impl ConsentBanner {
+    /// Every answer, in a fixed order (the binding's index order).
+    pub const ALL: [ConsentBanner; 4] = [
+        ConsentBanner::Unanswered,
+        ConsentBanner::Accepted,
+        ConsentBanner::Rejected,
+        ConsentBanner::Partial,
+    ];
+
     /// The stable name used in JSON and rules.
     pub const fn name(self) -> &'static str {
         match self {
@@ -39,6 +49,19 @@ pub enum MessagePurpose {
     Promotional,
     /// Service: order updates, refunds, complaint follow-up.
     Service,
+}
+
+impl MessagePurpose {
+    /// Every purpose, in a fixed order (the binding's index order).
+    pub const ALL: [MessagePurpose; 2] = [MessagePurpose::Promotional, MessagePurpose::Service];
+
+    /// The stable snake_case name (as in JSON).
+    pub const fn name(self) -> &'static str {
+        match self {
+            MessagePurpose::Promotional => "promotional",
+            MessagePurpose::Service => "service",
+        }
+    }
 }
 
 /// The request context of one decision. Time comes in here: `decide` never reads a clock.

@@ -4,6 +4,8 @@
 //! Paths are dotted, e.g. `profile.loyalty_tier`, `session.cart_value`, `context.hour`. The full list is in
 //! `docs/RULESET.md`.
 
+use crate::prelude::*;
+
 use crate::channel::Channel;
 use crate::context::DecisionContext;
 use crate::decide::AffinityNow;

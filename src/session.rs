@@ -1,5 +1,7 @@
 //! The live session: what the visitor does during this visit, aggregated as it happens.
 
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 /// Most distinct categories a session remembers; further categories are ignored.
@@ -21,6 +23,9 @@ pub enum Device {
 }
 
 impl Device {
+    /// Every device class, in a fixed order (the binding's index order).
+    pub const ALL: [Device; 4] = [Device::Unknown, Device::Desktop, Device::Mobile, Device::Tablet];
+
     /// The stable name used in JSON and rules.
     pub const fn name(self) -> &'static str {
         match self {
@@ -145,7 +150,7 @@ impl Session {
                 views: 1,
             });
         }
-        self.categories.sort_by_key(|c| std::cmp::Reverse(c.views));
+        crate::sort::stable_sort_by(&mut self.categories, |a, b| a.views > b.views);
     }
 }
 

@@ -9,7 +9,7 @@
 // point (the entry injects `options.runtime = { init, Engine }`) and uses only web-platform globals, each
 // looked up when needed and only if present.
 
-import { parseCacheControl, freshnessSecs } from "./http-cache.js";
+import { parseCacheControl, freshnessSecs } from "./store-access.js";
 import { usableStorage, isStorageLike, SafeStorage, resolveStorage, toBase64url, fromBase64url } from "./storage.js";
 
 const FEEDBACK_KINDS = ["shown", "delivered", "opened", "clicked", "converted", "ignored"];

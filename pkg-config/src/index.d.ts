@@ -1,11 +1,13 @@
-export * from "./wasm/persona_edge.js";
-export { Engine, inspectSnapshot, errorCodes, initSync } from "./wasm/persona_edge.js";
-import type { PersonaErrorCode } from "./wasm/persona_edge.js";
+export * from "./engine.js";
+import type { PersonaErrorCode } from "./engine.js";
 
 /** Loads the WebAssembly module (browsers/bundlers); a resolved no-op in Node and Workers. */
 export function init(
   source?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;
+
+/** Instantiates the module synchronously from its bytes or a compiled module. */
+export function initSync(options: { module: BufferSource | WebAssembly.Module }): unknown;
 
 /** An error thrown by the engine: a real `Error` named "PersonaError" with a stable `code`. */
 export interface PersonaError extends Error {

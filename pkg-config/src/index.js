@@ -1,14 +1,16 @@
-// persona-edge for browsers and bundlers (ESM). Call `await init()` once before creating an Engine.
+// persona-edge for browsers and bundlers (ESM). Call `await init()` once before creating an Engine
+// (PersonaClient does it itself, while its first requests are in flight).
 import initWasm from "./wasm/persona_edge.js";
 
 import { clientFor } from "./api.js";
 
-export { initSync, Engine, inspectSnapshot, errorCodes, isPersonaError } from "./api.js";
+export { initSync, Engine, Session, errorCodes, isPersonaError } from "./api.js";
 
 let ready;
 
 /**
- * Loads and instantiates the WebAssembly module (once; later calls return the same promise).
+ * Fetches, compiles (streaming) and instantiates the WebAssembly module, once; later calls return the same
+ * promise.
  * @param {RequestInfo | URL | Response | BufferSource | WebAssembly.Module} [source] where the .wasm is;
  *   defaults to the file next to the generated glue.
  */

@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import { initSync } from "./wasm/persona_edge.js";
 
-initSync({ module: readFileSync(new URL("./wasm/persona_edge_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("./persona_edge_bg.wasm", import.meta.url)) });
 
 import { clientFor } from "./api.js";
 
-export { initSync, Engine, inspectSnapshot, errorCodes, isPersonaError } from "./api.js";
+export { initSync, Engine, Session, errorCodes, isPersonaError } from "./api.js";
 
 /** Already initialized in Node; kept so the same code can `await init()` everywhere. */
 export const init = () => Promise.resolve();

@@ -29,7 +29,7 @@ impl<'a> AffinityNow<'a> {
                 let age_days = (now / SECONDS_PER_DAY)
                     .saturating_sub(u64::from(p.behaviour.affinity_day))
                     as f64;
-                0.5_f64.powf(age_days / policy.half_life_days)
+                crate::math::powf(0.5, age_days / policy.half_life_days)
             }
             _ => 1.0,
         };

@@ -1,6 +1,8 @@
 //! Channel choice: consent first, then suppression, frequency caps, stated preference, expected response,
 //! and cost/priority, in that order. "No channel" is a valid answer.
 
+use crate::prelude::*;
+
 use crate::channel::Channel;
 use crate::context::{ConsentBanner, DecisionContext, MessagePurpose};
 use crate::profile::{ConsentState, LifecycleStage, Profile, Purpose};
@@ -183,12 +185,13 @@ pub fn choose_channel(
             None => ranking.push(rank(channel, rule, policy.prior_weight, profile)),
         }
     }
-    ranking.sort_by(|a, b| {
+    crate::sort::stable_sort_by(&mut ranking, |a, b| {
         b.expected_response_pct
             .cmp(&a.expected_response_pct)
             .then(a.cost.cmp(&b.cost))
             .then(b.priority.cmp(&a.priority))
             .then(a.channel.cmp(&b.channel))
+            .is_lt()
     });
     let preferred = profile.and_then(|p| p.preferences.preferred_channel);
     let (channel, basis) = match preferred {
@@ -307,7 +310,7 @@ fn rank(
     };
     RankedChannel {
         channel,
-        expected_response_pct: (rate * 100.0).round() as u32,
+        expected_response_pct: crate::math::round(rate * 100.0) as u32,
         basis,
         cost: rule.cost,
         priority: rule.priority,

@@ -1,5 +1,7 @@
 //! Content per web slot: the best qualifying variant, gated by the catalogue (sell what exists).
 
+use crate::prelude::*;
+
 use super::segments::SegmentResult;
 use crate::ruleset::{Catalogue, ItemBlock, Margin, Slot, Variant};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,7 @@
 //! `decide`: segments, channel, send time and content for one customer, as a pure function.
 
+use crate::prelude::*;
+
 mod affinity;
 mod channel;
 mod content;

@@ -1,9 +1,11 @@
 //! Segment scoring: every segment of the ruleset evaluated against one profile, session and context.
 
+use crate::prelude::*;
+
 use crate::fields::DecisionInput;
 use crate::ruleset::{Ruleset, SegmentTest};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 /// One segment's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -133,7 +133,7 @@ pub fn choose_time(
         .unwrap_or(policy.quiet_hours);
     let (scores, source) = hour_scores(policy, profile, channel);
     let allowed_hours: [bool; 24] =
-        std::array::from_fn(|h| !quiet.contains(h as u8) && policy.send_window.contains(h as u8));
+        core::array::from_fn(|h| !quiet.contains(h as u8) && policy.send_window.contains(h as u8));
     let allowed = |c: &Candidate| allowed_hours[c.hour_of_week % 24];
     let candidates = candidate_hours(&zone, now, policy.horizon_hours);
     // Best = highest score; the earliest such hour wins ties.
@@ -331,6 +331,7 @@ pub fn is_quiet(zone: &ZoneSchedule, quiet: &QuietHours, utc: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use crate::prelude::*;
     use super::*;
     use crate::profile::{ChannelActivity, ZoneChange};
 

@@ -1,5 +1,7 @@
 //! The hour-of-week activity histogram, quantized to two bits per cell.
 
+use crate::prelude::*;
+
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -40,7 +42,7 @@ impl ActivityHistogram {
             return out;
         }
         for (hour, count) in counts.iter().enumerate() {
-            let level = (count.max(0.0) / peak * f64::from(MAX_LEVEL)).ceil();
+            let level = crate::math::ceil(count.max(0.0) / peak * f64::from(MAX_LEVEL));
             out.set(hour, level as u8);
         }
         out
@@ -63,7 +65,7 @@ impl ActivityHistogram {
 
     /// All 168 levels.
     pub fn levels(&self) -> [u8; HOURS_PER_WEEK] {
-        std::array::from_fn(|hour| self.level(hour))
+        core::array::from_fn(|hour| self.level(hour))
     }
 
     /// Sum of all levels: a measure of how much evidence the histogram carries.
@@ -76,8 +78,8 @@ impl ActivityHistogram {
     }
 }
 
-impl std::fmt::Debug for ActivityHistogram {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for ActivityHistogram {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let text: String = self.levels().iter().map(|l| char::from(b'0' + l)).collect();
         write!(f, "ActivityHistogram({text})")
     }
@@ -108,7 +110,7 @@ mod tests {
 
     #[test]
     fn levels_round_trip_through_packing() {
-        let levels: [u8; HOURS_PER_WEEK] = std::array::from_fn(|h| (h * 7 % 4) as u8);
+        let levels: [u8; HOURS_PER_WEEK] = core::array::from_fn(|h| (h * 7 % 4) as u8);
         assert_eq!(ActivityHistogram::from_levels(&levels).levels(), levels);
     }
 

@@ -1,5 +1,7 @@
 //! Behavioural aggregates: what the customer does, kept as aggregates, never as raw logs.
 
+use crate::prelude::*;
+
 use super::activity::ActivityHistogram;
 use crate::channel::{Channel, PerChannel};
 use bincode::{Decode, Encode};

@@ -1,5 +1,7 @@
 //! Consent per channel and per purpose, with the day it was given or withdrawn.
 
+use crate::prelude::*;
+
 use crate::channel::{Channel, PerChannel};
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};

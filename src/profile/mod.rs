@@ -3,6 +3,8 @@
 //! Everything here is what the central store computed from raw data (aggregation, bucketing,
 //! generalization, smoothing); the edge reads it, blends in the live session and decides.
 
+use crate::prelude::*;
+
 mod activity;
 mod behaviour;
 mod consent;

@@ -1,6 +1,8 @@
 //! Field catalogs: how `var` paths become slot indices.
 
-use std::collections::HashMap;
+use crate::prelude::*;
+
+use alloc::collections::BTreeMap;
 
 use super::value::Value;
 
@@ -19,7 +21,7 @@ pub trait FieldCatalog {
 #[derive(Debug, Clone, Default)]
 pub struct OpenCatalog {
     paths: Vec<String>,
-    index: HashMap<String, u16>,
+    index: BTreeMap<String, u16>,
 }
 
 impl OpenCatalog {

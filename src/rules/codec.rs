@@ -1,7 +1,9 @@
 //! bincode encoding of [`Value`], depth-limited so that decoding untrusted bytes cannot recurse
 //! without bound.
 
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
 
 use bincode::de::Decoder;
 use bincode::enc::Encoder;

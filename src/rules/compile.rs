@@ -1,6 +1,8 @@
 //! JSON Logic → [`Rule`]: resolves literal `var` paths to slots and folds constant subtrees.
 
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
 
 use super::catalog::FieldCatalog;
 use super::error::{RuleError, RuleErrorKind};
@@ -389,19 +391,19 @@ impl Compiler<'_> {
                 got: args.len(),
             }));
         };
-        let src = self.args(std::slice::from_ref(src))?;
+        let src = self.args(core::slice::from_ref(src))?;
         let kind = if op == Op::Reduce {
             ScopeKind::Reduce
         } else {
             ScopeKind::Plain
         };
         self.scopes.push(kind);
-        let body = self.args(std::slice::from_ref(body));
+        let body = self.args(core::slice::from_ref(body));
         self.scopes.pop();
         let mut kids = src;
         kids.extend(body?);
         if let Some(init) = args.get(2) {
-            kids.extend(self.args(std::slice::from_ref(init))?);
+            kids.extend(self.args(core::slice::from_ref(init))?);
         }
         // The body's reads are of this iterator's own scope: only the source and the initial
         // value can make the whole iteration depend on the data.

@@ -1,5 +1,7 @@
 //! Compile and validation errors.
 
+use crate::prelude::*;
+
 /// What is wrong with a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleErrorKind {
@@ -43,7 +45,7 @@ pub enum RuleErrorKind {
     TooLarge(usize),
     /// A compiled rule (typically just decoded) is structurally invalid.
     #[error("invalid compiled rule: {0}")]
-    Invalid(String),
+    Invalid(&'static str),
 }
 
 /// A rule error and where it happened.
@@ -75,7 +77,7 @@ impl RuleError {
     }
 
     /// An error about a compiled rule as a whole.
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
-        RuleError::new("", RuleErrorKind::Invalid(message.into()))
+    pub(crate) fn invalid(message: &'static str) -> Self {
+        RuleError::new("", RuleErrorKind::Invalid(message))
     }
 }

@@ -1,6 +1,8 @@
 //! The evaluator: walks the node arena, borrowing values wherever it can.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
 
 use super::node::{Base, BinOp, Node, Op, Operand, Root, Rule, Span, MAX_DEPTH};
 use super::ops::arith;
@@ -386,7 +388,7 @@ impl<'r> Eval<'r> {
                 for seg in segs.iter() {
                     cur = match seg {
                         Value::String(s) => cur.lookup(s)?,
-                        Value::Number(n) if *n >= 0.0 && n.fract() == 0.0 => {
+                        Value::Number(n) if *n >= 0.0 && crate::math::fract(*n) == 0.0 => {
                             let mut key = String::new();
                             push_text(&mut key, seg);
                             cur.step(&key)?
@@ -701,7 +703,7 @@ pub(crate) fn min_present(v: &Value) -> u32 {
     match v {
         Value::Number(n) if n.is_nan() => 0,
         // Saturating float-to-int conversion.
-        Value::Number(n) => n.ceil().max(0.0) as u32,
+        Value::Number(n) => crate::math::ceil(*n).max(0.0) as u32,
         _ => 1,
     }
 }

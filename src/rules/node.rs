@@ -1,6 +1,8 @@
 //! The compiled form: a flat arena of nodes, children before parents, root last.
 
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
 
 use bincode::{Decode, Encode};
 
@@ -219,9 +221,7 @@ impl Rule {
         }
         if let Some(max) = self.max_slot() {
             if usize::from(max) >= slot_count {
-                return Err(RuleError::invalid(format!(
-                    "slot {max} out of range (slot count {slot_count})"
-                )));
+                return Err(RuleError::invalid("a slot out of range"));
             }
         }
         let mut uses = vec![0u8; n];
@@ -241,9 +241,7 @@ impl Rule {
                     match end.and_then(|end| self.edges.get(start..end)) {
                         Some(slice) => children.extend_from_slice(slice),
                         None => {
-                            return Err(RuleError::invalid(format!(
-                                "node {i}: argument span out of range"
-                            )))
+                            return Err(RuleError::invalid("an argument span out of range"))
                         }
                     }
                 }
@@ -262,14 +260,10 @@ impl Rule {
             for c in children {
                 let c = c as usize;
                 if c >= i {
-                    return Err(RuleError::invalid(format!(
-                        "node {i}: child {c} is not below its parent"
-                    )));
+                    return Err(RuleError::invalid("a child not below its parent"));
                 }
                 let (Some(u), Some(cd)) = (uses.get_mut(c), depth.get(c)) else {
-                    return Err(RuleError::invalid(format!(
-                        "node {i}: child {c} out of range"
-                    )));
+                    return Err(RuleError::invalid("a child out of range"));
                 };
                 *u = u.saturating_add(1);
                 d = d.max(cd + 1);
@@ -287,9 +281,9 @@ impl Rule {
         for (i, u) in uses.iter().enumerate() {
             let expected = if i + 1 == n { 0 } else { 1 };
             if *u != expected {
-                return Err(RuleError::invalid(format!(
-                    "node {i} is used {u} times (expected {expected})"
-                )));
+                return Err(RuleError::invalid(
+                    "a node used more than once, or not at all",
+                ));
             }
         }
         Ok(())

@@ -1,5 +1,7 @@
 //! Unit tests of the rules module.
 
+use crate::prelude::*;
+
 use serde_json::json;
 
 use super::node::{Node, Op, Root, Span};
@@ -293,7 +295,7 @@ fn deeply_nested_values_do_not_encode_or_decode() {
     let config = bincode::config::standard();
     assert!(bincode::encode_to_vec(&v, config).is_err());
     // Hand-made bytes: array tag, length 1, repeated.
-    let bytes: Vec<u8> = std::iter::repeat_n([5u8, 1u8], 10_000).flatten().collect();
+    let bytes: Vec<u8> = core::iter::repeat_n([5u8, 1u8], 10_000).flatten().collect();
     assert!(bincode::decode_from_slice::<Value, _>(&bytes, config).is_err());
 }
 

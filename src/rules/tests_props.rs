@@ -1,5 +1,7 @@
 //! Property tests: compiling any JSON and evaluating any compiled rule never panics.
 
+use crate::prelude::*;
+
 use proptest::prelude::*;
 use serde_json::{Map, Value as Json};
 

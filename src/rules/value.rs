@@ -1,6 +1,8 @@
 //! The evaluation value and its JSON Logic coercions.
 
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::sync::Arc;
 
 /// Deepest nesting of arrays/objects a [`Value`] is built from or decoded to.
 ///
@@ -211,7 +213,7 @@ fn number_to_json(n: f64) -> serde_json::Value {
     if !n.is_finite() {
         return serde_json::Value::Null;
     }
-    if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+    if crate::math::fract(n) == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
         // Exact: integral and within ±2^53.
         return serde_json::Value::from(n as i64);
     }
@@ -243,10 +245,22 @@ pub(crate) fn js_string_to_number(s: &str) -> f64 {
         }
     }
     if is_decimal_literal(bytes) {
-        t.parse::<f64>().unwrap_or(f64::NAN)
+        parse_decimal(t)
     } else {
         f64::NAN
     }
+}
+
+/// A decimal literal (checked by `is_decimal_literal`), correctly rounded: Rust's parser natively,
+/// JavaScript's `Number` in wasm (the same IEEE-754 result; the wasm module carries no float parser).
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_decimal(literal: &str) -> f64 {
+    literal.parse::<f64>().unwrap_or(f64::NAN)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn parse_decimal(literal: &str) -> f64 {
+    crate::wasm::host::to_number(literal)
 }
 
 fn parse_radix(digits: &str, radix: u32) -> f64 {

@@ -1,5 +1,7 @@
 //! Web content slots, their variants, and the catalogue context that gates them.
 
+use crate::prelude::*;
+
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,8 @@
 //! [`Ruleset`], which the central store signs into a ruleset snapshot and the edge evaluates without
 //! parsing JSON.
 
+use crate::prelude::*;
+
 mod content;
 mod policy;
 mod segment;
@@ -15,6 +17,8 @@ pub use policy::{
     TimingPolicy,
 };
 pub use segment::{Segment, SegmentSource, SegmentTest};
+pub use snapshot::{accept_ruleset, INVALID_RULESET};
+#[cfg(not(target_arch = "wasm32"))]
 pub use snapshot::{sign_ruleset, verify_ruleset};
 
 use crate::fields::{Field, FieldTable};
@@ -102,6 +106,12 @@ pub enum RulesetError {
     /// Too many segments.
     #[error("a ruleset holds at most {MAX_SEGMENTS} segments")]
     TooManySegments,
+    /// A slot's default variant needs a segment or a category (it must always apply).
+    #[error("slot `{slot}`: the default variant must not need a segment or category")]
+    DefaultNeedsSegment {
+        /// The slot.
+        slot: String,
+    },
     /// A slot variant names a segment that doesn't exist.
     #[error("slot `{slot}` variant `{variant}` names unknown segment `{segment}`")]
     UnknownSegment {
@@ -209,10 +219,9 @@ fn is_valid_segment_name(name: &str) -> bool {
 fn check_slots(slots: &[Slot], segments: &[Segment]) -> Result<(), RulesetError> {
     for slot in slots {
         if slot.default.segment.is_some() || slot.default.category.is_some() {
-            return Err(RulesetError::Policy(format!(
-                "slot `{}`: the default variant must not need a segment or category",
-                slot.name
-            )));
+            return Err(RulesetError::DefaultNeedsSegment {
+                slot: slot.name.clone(),
+            });
         }
         for variant in &slot.variants {
             if let Some(name) = &variant.segment {

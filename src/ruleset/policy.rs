@@ -1,5 +1,7 @@
 //! Channel, timing and affinity policy: the parts of a ruleset that steer `decide` besides the segments.
 
+use crate::prelude::*;
+
 use crate::channel::PerChannel;
 use crate::profile::{QuietHours, HOURS_PER_WEEK};
 use bincode::{Decode, Encode};

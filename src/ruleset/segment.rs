@@ -1,9 +1,11 @@
 //! Segments: named JSON Logic rules, boolean or scored, with priorities.
 
+use crate::prelude::*;
+
 use crate::rules::Rule;
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 /// How a segment decides membership.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]

@@ -1,12 +1,20 @@
 //! Ruleset snapshots: a compiled ruleset signed into the snapshot envelope, and verified back.
 
 use super::Ruleset;
-use crate::snapshot::{
-    self, Keyring, SignParams, SnapshotError, SnapshotKind, Verified, VerifyOptions,
-};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::prelude::*;
+use crate::snapshot::{KeyId, Opened, SnapshotError, SnapshotKind, Verified, VerifyOptions};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::snapshot::{self, Keyring, SignParams};
+#[cfg(not(target_arch = "wasm32"))]
 use ed25519_dalek::SigningKey;
 
+/// The reason given when a signed ruleset decodes but does not validate (made by a faulty signer: the
+/// store validates every ruleset before signing it).
+pub const INVALID_RULESET: &str = "the decoded ruleset does not validate";
+
 /// Signs a compiled ruleset into a ruleset snapshot.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sign_ruleset(
     ruleset: &Ruleset,
     issued_at: u64,
@@ -26,9 +34,28 @@ pub fn sign_ruleset(
     snapshot::sign(&params, ruleset, key)
 }
 
+/// After trusted key `signer` verified an opened ruleset snapshot: every other check in the envelope's
+/// order (validity, audience, kind, rollback), decoding, then the decoded ruleset is checked so evaluation
+/// can never go out of bounds.
+pub fn accept_ruleset(
+    opened: Opened<'_>,
+    signer: KeyId,
+    opts: &VerifyOptions,
+) -> Result<Verified<Ruleset>, SnapshotError> {
+    let verified: Verified<Ruleset> = opened.accept(signer, opts, SnapshotKind::Ruleset)?;
+    verified
+        .document
+        .validate()
+        .map_err(|_| SnapshotError::MalformedPayload {
+            reason: INVALID_RULESET,
+        })?;
+    Ok(verified)
+}
+
 /// Verifies a ruleset snapshot (in the envelope's order: size, header, signature, validity, audience, kind,
 /// rollback, then decoding) and checks the decoded ruleset so evaluation can never go out of bounds.
 /// The expected kind is always [`SnapshotKind::Ruleset`].
+#[cfg(not(target_arch = "wasm32"))]
 pub fn verify_ruleset(
     bytes: &[u8],
     keyring: &Keyring,
@@ -38,12 +65,7 @@ pub fn verify_ruleset(
         kind: SnapshotKind::Ruleset,
         ..opts.clone()
     };
-    let verified: Verified<Ruleset> = snapshot::verify(bytes, keyring, &opts)?;
-    verified
-        .document
-        .validate()
-        .map_err(|e| SnapshotError::MalformedPayload {
-            reason: e.to_string(),
-        })?;
-    Ok(verified)
+    let opened = snapshot::open(bytes, opts.effective_max_bytes())?;
+    let signer = keyring.verify_opened(&opened)?;
+    accept_ruleset(opened, signer, &opts)
 }

@@ -1,5 +1,7 @@
 //! Everything that can go wrong with a snapshot, each with a stable machine-readable code.
 
+use crate::prelude::*;
+
 use super::{KeyId, SnapshotKind};
 use thiserror::Error;
 
@@ -99,7 +101,7 @@ pub enum SnapshotError {
     #[error("malformed snapshot payload: {reason}")]
     MalformedPayload {
         /// What is wrong.
-        reason: String,
+        reason: &'static str,
     },
     /// A value given to build a snapshot is not acceptable (nothing was signed).
     #[error("invalid snapshot input {field}: {reason}")]

@@ -18,6 +18,8 @@
 //! 36+A+S+P    64     Ed25519 signature
 //! ```
 
+use crate::prelude::*;
+
 use super::{KeyId, SnapshotError, KEY_ID_LEN};
 use crate::profile::{is_valid_subject, MAX_SUBJECT_LEN};
 use serde::{Deserialize, Serialize};
@@ -83,8 +85,8 @@ impl SnapshotKind {
     }
 }
 
-impl std::fmt::Display for SnapshotKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for SnapshotKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name())
     }
 }
@@ -180,6 +182,7 @@ impl SnapshotHeader {
     }
 
     /// Appends the header bytes for a payload of `payload_len` bytes to `out`.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn write(&self, payload_len: usize, out: &mut Vec<u8>) -> Result<(), SnapshotError> {
         self.check_fields()
             .and_then(|()| self.check_kind_rules())

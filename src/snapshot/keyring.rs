@@ -1,20 +1,14 @@
-//! Trusted public keys, several at once so that keys can be rotated without an outage.
+//! Trusted public keys, several at once so that keys can be rotated without an outage (native builds:
+//! the signature check itself is ed25519-dalek's).
 
-use super::SnapshotError;
+use crate::prelude::*;
+
+use super::{Opened, SnapshotError};
+use super::key::{encode_hex, KeyId, PublicKey, SignerSearch, KEY_ID_LEN};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey, PUBLIC_KEY_LENGTH};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha512};
-
-/// Length of a key id in bytes.
-pub const KEY_ID_LEN: usize = 8;
-
-/// A short fingerprint of an Ed25519 public key: the first 8 bytes of SHA-512 of its 32 bytes. Written as
-/// 16 lower-case hex digits. In a snapshot header it is only a hint of which key signed; trust comes from
-/// the signature alone.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId(pub [u8; KEY_ID_LEN]);
 
 impl KeyId {
     /// The key id of a public key.
@@ -26,70 +20,19 @@ impl KeyId {
         }
         KeyId(id)
     }
-
-    /// Parses 16 hex digits.
-    pub fn from_hex(text: &str) -> Option<KeyId> {
-        decode_hex::<KEY_ID_LEN>(text).map(KeyId)
-    }
-
-    /// The 16 lower-case hex digits.
-    pub fn to_hex(&self) -> String {
-        encode_hex(&self.0)
-    }
-}
-
-impl std::fmt::Display for KeyId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl std::fmt::Debug for KeyId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KeyId({})", self.to_hex())
-    }
-}
-
-impl Serialize for KeyId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_hex())
-    }
-}
-
-impl<'de> Deserialize<'de> for KeyId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        KeyId::from_hex(&text).ok_or_else(|| serde::de::Error::custom("a key id is 16 hex digits"))
-    }
 }
 
 /// Parses an Ed25519 public key written as 64 hex digits or as base64url (43 characters, padding
-/// optional), and checks it is usable (a valid point, not of small order).
+/// optional), and checks it is usable (canonical, a valid point, not of small order).
 pub fn parse_public_key(text: &str) -> Result<VerifyingKey, SnapshotError> {
-    let text = text.trim();
-    let bytes = if text.len() == 2 * PUBLIC_KEY_LENGTH {
-        decode_hex::<PUBLIC_KEY_LENGTH>(text).ok_or(SnapshotError::InvalidKey {
-            reason: "64 characters but not hex",
-        })?
-    } else {
-        let decoded = URL_SAFE_NO_PAD
-            .decode(text.trim_end_matches('='))
-            .map_err(|_| SnapshotError::InvalidKey {
-                reason: "neither 64 hex digits nor base64url",
-            })?;
-        <[u8; PUBLIC_KEY_LENGTH]>::try_from(decoded.as_slice()).map_err(|_| {
-            SnapshotError::InvalidKey {
-                reason: "not 32 bytes",
-            }
-        })?
-    };
-    public_key_from_bytes(&bytes)
+    PublicKey::parse(text).and_then(|key| public_key_from_bytes(key.as_bytes()))
 }
 
-/// Checks 32 raw bytes are a usable Ed25519 public key (a valid point, not of small order).
+/// Checks 32 raw bytes are a usable Ed25519 public key (canonical, a valid point, not of small order).
 pub fn public_key_from_bytes(
     bytes: &[u8; PUBLIC_KEY_LENGTH],
 ) -> Result<VerifyingKey, SnapshotError> {
+    PublicKey::from_bytes(bytes)?;
     let key = VerifyingKey::from_bytes(bytes).map_err(|_| SnapshotError::InvalidKey {
         reason: "not a valid Ed25519 point",
     })?;
@@ -190,6 +133,15 @@ impl Keyring {
         self.keys.is_empty()
     }
 
+    /// Verifies the signature of an opened snapshot over its signed message (see [`Keyring::verify`]).
+    pub fn verify_opened(&self, opened: &Opened<'_>) -> Result<KeyId, SnapshotError> {
+        self.verify(
+            opened.header.key_id,
+            &opened.message(),
+            &Signature::from_bytes(opened.signature()),
+        )
+    }
+
     /// Verifies `signature` over `message` (strict Ed25519): the key named by `hint` first, then every other
     /// trusted key. Returns the id of the key that verified. When none does: [`SnapshotError::Tampered`] if
     /// the hinted key is trusted, else [`SnapshotError::UnknownKey`].
@@ -199,53 +151,16 @@ impl Keyring {
         message: &[u8],
         signature: &Signature,
     ) -> Result<KeyId, SnapshotError> {
-        let hinted = self.keys.iter().position(|(id, _)| *id == hint);
-        let order = hinted
-            .into_iter()
-            .chain((0..self.keys.len()).filter(move |index| Some(*index) != hinted));
-        for index in order {
+        let order = SignerSearch::new(self.keys.iter().map(|(id, _)| *id), hint);
+        for index in order.indexes() {
             if let Some((id, key)) = self.keys.get(index) {
                 if key.verify_strict(message, signature).is_ok() {
                     return Ok(*id);
                 }
             }
         }
-        Err(match hinted {
-            Some(_) => SnapshotError::Tampered,
-            None => SnapshotError::UnknownKey { key_id: hint },
-        })
+        Err(order.none_verified())
     }
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
-}
-
-fn decode_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
-    }
-    let text = text.as_bytes();
-    if text.len() != N.checked_mul(2)? {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        let [high, low] = pair else { return None };
-        *byte = (nibble(*high)? << 4) | nibble(*low)?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -5,20 +5,26 @@
 //! a bincode payload and an Ed25519 signature over a domain-separated encoding of both. The byte layout is
 //! specified in `docs/FORMAT.md` so that other languages can read and write it.
 //!
-//! - [`sign`] / [`sign_profile`] build a snapshot with a signing key;
-//! - [`verify`] / [`verify_profile`] check one against a [`Keyring`] and [`VerifyOptions`], in a fixed
-//!   order, and decode the payload only when every check passed;
+//! - `sign` / `sign_profile` build a snapshot with a signing key (native builds);
+//! - `verify` / `verify_profile` check one against a `Keyring` and [`VerifyOptions`], in a fixed
+//!   order, and decode the payload only when every check passed (native builds, ed25519-dalek);
+//! - [`open`], then a signature check by the host, then [`Opened::accept`] do the same in three steps
+//!   where the host has the curve arithmetic (WebCrypto in JavaScript hosts);
 //! - [`inspect`] parses one without verifying anything (for display only).
 //!
 //! Nothing here reads a clock, a file or spawns a thread: time is [`VerifyOptions::now`].
 
 mod error;
 mod header;
+mod key;
+#[cfg(not(target_arch = "wasm32"))]
 mod keyring;
+mod message;
+#[cfg(not(target_arch = "wasm32"))]
 mod sign;
 mod verify;
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 pub use error::SnapshotError;
@@ -26,9 +32,16 @@ pub use header::{
     is_valid_audience, SnapshotHeader, SnapshotKind, FIXED_HEADER_LEN, FORMAT_VERSION, MAGIC,
     MAX_AUDIENCE_LEN, SIGNATURE_LEN,
 };
+pub use key::{KeyId, PublicKey, SignerSearch, KEY_ID_LEN, PUBLIC_KEY_LEN};
+#[cfg(not(target_arch = "wasm32"))]
 pub use keyring::{
-    parse_public_key, public_key_from_bytes, public_key_to_base64url, public_key_to_hex, KeyId,
-    Keyring, KEY_ID_LEN,
+    parse_public_key, public_key_from_bytes, public_key_to_base64url, public_key_to_hex, Keyring,
 };
-pub use sign::{sign, sign_encoded, sign_profile, signing_message, SignParams, SIGNING_CONTEXT};
-pub use verify::{inspect, verify, verify_profile, Verified, VerifyOptions, DECODE_BUDGET_FACTOR};
+pub use message::{signing_message, SIGNING_CONTEXT};
+#[cfg(not(target_arch = "wasm32"))]
+pub use sign::{sign, sign_encoded, sign_profile, SignParams};
+#[cfg(not(target_arch = "wasm32"))]
+pub use verify::{verify, verify_profile};
+pub use verify::{
+    check_header, inspect, open, Opened, Verified, VerifyOptions, DECODE_BUDGET_FACTOR,
+};

@@ -1,5 +1,7 @@
 //! Unit tests: header layout round trip and one test per error kind.
 
+use crate::prelude::*;
+
 use super::header::parse;
 use super::*;
 use crate::codec;
@@ -400,7 +402,7 @@ fn error_malformed_payload() {
     assert_eq!(
         verify_profile(&trailing, &ring(), &opts()).unwrap_err(),
         SnapshotError::MalformedPayload {
-            reason: "1 trailing bytes after the encoded value".into()
+            reason: "trailing bytes after the encoded value"
         }
     );
     // A profile whose own subject differs from the header's.

@@ -1,10 +1,13 @@
 //! Verifying snapshots, in a fixed order, and inspecting them without verification.
 
+use crate::prelude::*;
+
 use super::header::parse;
-use super::{KeyId, Keyring, SnapshotError, SnapshotHeader, SnapshotKind};
+#[cfg(not(target_arch = "wasm32"))]
+use super::Keyring;
+use super::{KeyId, SnapshotError, SnapshotHeader, SnapshotKind, SIGNATURE_LEN};
 use crate::codec;
 use crate::profile::Profile;
-use ed25519_dalek::Signature;
 use serde::{Deserialize, Serialize};
 
 /// The payload may claim this many times the snapshot size cap as bincode's decoding budget (decoded
@@ -108,37 +111,47 @@ pub struct Verified<T> {
     pub signer: KeyId,
 }
 
-/// Runs every check but the payload decoding, in the required order, and returns the header, the payload
-/// bytes and the id of the key that verified.
-fn check<'a>(
-    bytes: &'a [u8],
-    keyring: &Keyring,
-    opts: &VerifyOptions,
-    expected_kind: SnapshotKind,
-) -> Result<(SnapshotHeader, &'a [u8], KeyId), SnapshotError> {
-    // 1. Size cap: before any work.
-    let max = opts.effective_max_bytes();
-    if bytes.len() > max {
+/// A snapshot whose size and layout passed, signature NOT yet checked: what a signature verifier needs
+/// ([`Opened::message`], [`Opened::signature`], the key id hint in the header), and, once one trusted key
+/// verified it, [`Opened::accept`] runs every other check and decodes. Natively [`verify`] does all three
+/// steps; in JavaScript hosts WebCrypto checks the signature between them, on bytes the binding owns.
+#[derive(Debug)]
+pub struct Opened<'a> {
+    /// The parsed header (not authenticated yet).
+    pub header: SnapshotHeader,
+    signed: &'a [u8],
+    payload: &'a [u8],
+    signature: [u8; SIGNATURE_LEN],
+}
+
+/// Checks 1 and 2 of the verification order: the size cap (before any work), then the layout and the
+/// kind-independent header rules (magic, version, lengths, field forms).
+pub fn open(bytes: &[u8], max_bytes: usize) -> Result<Opened<'_>, SnapshotError> {
+    if bytes.len() > max_bytes {
         return Err(SnapshotError::Oversized {
             len: bytes.len(),
-            max,
+            max: max_bytes,
         });
     }
-    // 2. Layout and header rules (magic, version, lengths, field forms).
     let raw = parse(bytes)?;
-    // 3. Signature: nothing below looks at a field an attacker could have chosen.
-    let message = super::signing_message(raw.header.kind, raw.signed);
-    let signer = keyring.verify(
-        raw.header.key_id,
-        &message,
-        &Signature::from_bytes(&raw.signature),
-    )?;
-    let header = raw.header;
-    // A signed header that breaks the kind rule was made by a faulty signer.
-    header.check_signed_kind_rules()?;
+    Ok(Opened {
+        header: raw.header,
+        signed: raw.signed,
+        payload: raw.payload,
+        signature: raw.signature,
+    })
+}
+
+/// Checks 4 to 8 of the verification order on an authenticated header: validity window (with the skew
+/// allowance on both ends), audience, subject, kind, rollback. Also what is re-checked when a snapshot
+/// verified earlier is used again (its time or the caller's expectations may have moved).
+pub fn check_header(
+    header: &SnapshotHeader,
+    opts: &VerifyOptions,
+    expected_kind: SnapshotKind,
+) -> Result<(), SnapshotError> {
     let now = opts.now;
     let skew = opts.clock_skew_secs;
-    // 4. Validity window, with the skew allowance on both ends.
     if header.expires_at.saturating_add(skew) < now {
         return Err(SnapshotError::Expired {
             expires_at: header.expires_at,
@@ -151,18 +164,17 @@ fn check<'a>(
             now,
         });
     }
-    // 5. Audience, 6. subject, 7. kind.
     if header.audience != opts.audience {
         return Err(SnapshotError::WrongAudience {
             expected: opts.audience.clone(),
-            found: header.audience,
+            found: header.audience.clone(),
         });
     }
     if let Some(subject) = &opts.subject {
         if header.subject != *subject {
             return Err(SnapshotError::WrongSubject {
                 expected: subject.clone(),
-                found: header.subject,
+                found: header.subject.clone(),
             });
         }
     }
@@ -172,7 +184,7 @@ fn check<'a>(
             found: header.kind,
         });
     }
-    // 8. Rollback: an equal sequence number is the same snapshot again, which is fine.
+    // An equal sequence number is the same snapshot again, which is fine.
     if let Some(min_sequence) = opts.min_sequence {
         if header.sequence < min_sequence {
             return Err(SnapshotError::Rollback {
@@ -181,7 +193,55 @@ fn check<'a>(
             });
         }
     }
-    Ok((header, raw.payload, signer))
+    Ok(())
+}
+
+impl Opened<'_> {
+    /// The exact bytes the signature covers ([`super::signing_message`]).
+    pub fn message(&self) -> Vec<u8> {
+        super::signing_message(self.header.kind, self.signed)
+    }
+
+    /// The signature bytes.
+    pub fn signature(&self) -> &[u8; SIGNATURE_LEN] {
+        &self.signature
+    }
+
+    /// After trusted key `signer` verified [`Opened::signature`] over [`Opened::message`]: the kind's
+    /// subject rule (a signed header that breaks it was made by a faulty signer), then [`check_header`]
+    /// against `opts` for kind `expected_kind`, then the payload decoded as a `T` within a bounded budget,
+    /// no trailing bytes allowed.
+    pub fn accept<T: codec::Decodable>(
+        self,
+        signer: KeyId,
+        opts: &VerifyOptions,
+        expected_kind: SnapshotKind,
+    ) -> Result<Verified<T>, SnapshotError> {
+        self.header.check_signed_kind_rules()?;
+        check_header(&self.header, opts, expected_kind)?;
+        let document = decode_payload(self.payload, opts)?;
+        Ok(Verified {
+            header: self.header,
+            document,
+            signer,
+        })
+    }
+
+    /// [`Opened::accept`] for a profile snapshot; the profile's own subject must equal the header's, or the
+    /// payload is malformed.
+    pub fn accept_profile(
+        self,
+        signer: KeyId,
+        opts: &VerifyOptions,
+    ) -> Result<Verified<Profile>, SnapshotError> {
+        let verified: Verified<Profile> = self.accept(signer, opts, SnapshotKind::Profile)?;
+        if verified.document.subject != verified.header.subject {
+            return Err(SnapshotError::MalformedPayload {
+                reason: "the profile's subject differs from the header's",
+            });
+        }
+        Ok(verified)
+    }
 }
 
 fn decode_payload<T: codec::Decodable>(
@@ -192,8 +252,21 @@ fn decode_payload<T: codec::Decodable>(
         .effective_max_bytes()
         .saturating_mul(DECODE_BUDGET_FACTOR);
     codec::decode(payload, budget).map_err(|err| SnapshotError::MalformedPayload {
-        reason: err.to_string(),
+        reason: err.reason(),
     })
+}
+
+/// Opens a snapshot and checks its signature against the keyring (checks 1 to 3; native builds).
+#[cfg(not(target_arch = "wasm32"))]
+fn open_signed<'a>(
+    bytes: &'a [u8],
+    keyring: &Keyring,
+    opts: &VerifyOptions,
+) -> Result<(Opened<'a>, KeyId), SnapshotError> {
+    let opened = open(bytes, opts.effective_max_bytes())?;
+    // Nothing after this looks at a field an attacker could have chosen.
+    let signer = keyring.verify_opened(&opened)?;
+    Ok((opened, signer))
 }
 
 /// Verifies a snapshot of kind `opts.kind` and decodes its payload as a `T`.
@@ -204,40 +277,27 @@ fn decode_payload<T: codec::Decodable>(
 /// [`SnapshotError::Tampered`]; then the kind's subject rule, [`SnapshotError::MalformedHeader`]), validity window ([`SnapshotError::Expired`],
 /// [`SnapshotError::NotYetValid`]), audience, subject, kind, rollback; only then is the payload decoded
 /// ([`SnapshotError::MalformedPayload`]), within a bounded budget and with no trailing bytes allowed.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn verify<T: codec::Decodable>(
     bytes: &[u8],
     keyring: &Keyring,
     opts: &VerifyOptions,
 ) -> Result<Verified<T>, SnapshotError> {
-    let (header, payload, signer) = check(bytes, keyring, opts, opts.kind)?;
-    let document = decode_payload(payload, opts)?;
-    Ok(Verified {
-        header,
-        document,
-        signer,
-    })
+    let (opened, signer) = open_signed(bytes, keyring, opts)?;
+    opened.accept(signer, opts, opts.kind)
 }
 
 /// Verifies a profile snapshot (as [`verify`]) and decodes the [`Profile`]. The expected kind is always
 /// [`SnapshotKind::Profile`] (`opts.kind` is not consulted). The profile's own subject must equal the
 /// header's, or the payload is malformed.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn verify_profile(
     bytes: &[u8],
     keyring: &Keyring,
     opts: &VerifyOptions,
 ) -> Result<Verified<Profile>, SnapshotError> {
-    let (header, payload, signer) = check(bytes, keyring, opts, SnapshotKind::Profile)?;
-    let document: Profile = decode_payload(payload, opts)?;
-    if document.subject != header.subject {
-        return Err(SnapshotError::MalformedPayload {
-            reason: "the profile's subject differs from the header's".into(),
-        });
-    }
-    Ok(Verified {
-        header,
-        document,
-        signer,
-    })
+    let (opened, signer) = open_signed(bytes, keyring, opts)?;
+    opened.accept_profile(signer, opts)
 }
 
 /// Parses a snapshot WITHOUT verifying it: the header and the payload bytes as they are. Nothing returned

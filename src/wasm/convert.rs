@@ -8,13 +8,15 @@
 //! [`Names::new`], and a string is its length in UTF-16 code units (`-1` for `null`) on the tape with its
 //! text appended to the text.
 
+
 use crate::channel::Channel;
 use crate::decide::{
     ChannelChoice, ChoiceBasis, Decision, ExclusionReason, ResponseBasis, SendTime, SlotChoice,
     TimingOutcome, TimingSource, VariantBasis,
 };
 use crate::ruleset::ItemBlock;
-use js_sys::Array;
+use super::host;
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/wasm/decision.js")]
@@ -24,41 +26,46 @@ extern "C" {
     fn decision_from_tape(
         tape: &[f64],
         text: &str,
-        segment_names: &Array,
-        names: &Array,
+        segment_names: &JsValue,
+        names: &JsValue,
     ) -> JsValue;
 }
 
 /// The JS name tables of every enum a decision holds, made once per engine, in the order `decision.js`
 /// reads them.
-pub struct Names(Array);
+pub struct Names(JsValue);
+
+/// Appends one name table to `text` (after an empty line unless it is the first).
+pub fn push_table<'a>(text: &mut String, names: impl IntoIterator<Item = &'a str>) {
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    for (i, name) in names.into_iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(name);
+    }
+}
 
 impl Names {
     /// Makes every JS string once.
     pub fn new() -> Names {
-        fn table<'a>(names: impl IntoIterator<Item = &'a str>) -> JsValue {
-            names
-                .into_iter()
-                .map(JsValue::from_str)
-                .collect::<Array>()
-                .into()
-        }
-        let tables = [
-            table(Channel::ALL.map(Channel::name)),
-            table(ChoiceBasis::ALL.map(ChoiceBasis::name)),
-            table(ExclusionReason::ALL.map(ExclusionReason::name)),
-            table(ResponseBasis::ALL.map(ResponseBasis::name)),
-            table(TimingSource::ALL.map(TimingSource::name)),
-            table(TimingOutcome::ALL.map(TimingOutcome::name)),
-            table(VariantBasis::ALL.map(VariantBasis::name)),
-            table(ItemBlock::ALL.map(ItemBlock::name)),
-        ];
-        Names(tables.into_iter().collect())
+        let mut text = String::new();
+        push_table(&mut text, Channel::ALL.map(Channel::name));
+        push_table(&mut text, ChoiceBasis::ALL.map(ChoiceBasis::name));
+        push_table(&mut text, ExclusionReason::ALL.map(ExclusionReason::name));
+        push_table(&mut text, ResponseBasis::ALL.map(ResponseBasis::name));
+        push_table(&mut text, TimingSource::ALL.map(TimingSource::name));
+        push_table(&mut text, TimingOutcome::ALL.map(TimingOutcome::name));
+        push_table(&mut text, VariantBasis::ALL.map(VariantBasis::name));
+        push_table(&mut text, ItemBlock::ALL.map(ItemBlock::name));
+        Names(host::tables(&text))
     }
 
-    /// The decision as a plain object; `segment_names` are the ruleset's segment names as JS strings, in
+    /// The decision as a plain object; `segment_names` are the ruleset's segment names as a JS array, in
     /// the ruleset's order (the order of `decision.segments`).
-    pub fn decision(&self, decision: &Decision, segment_names: &Array) -> JsValue {
+    pub fn decision(&self, decision: &Decision, segment_names: &JsValue) -> JsValue {
         let mut tape = Tape::default();
         tape.write(decision);
         decision_from_tape(&tape.numbers, &tape.text, segment_names, &self.0)

@@ -1,355 +1,357 @@
-//! The `Engine` class: trusted keys and audience, the verified ruleset and profile, the live session,
-//! and `decide`.
+//! `EngineCore`: the trusted keys and audience of one site, the verified ruleset, and `decide`. The public
+//! `Engine` of the package (`pkg-config/src/engine.js`) wraps it: it checks signatures with WebCrypto
+//! between `open` and `accept*`, and caches verified profiles.
 
-use super::convert::Names;
-use super::error::{
-    invalid_argument, persona_error, snapshot_error, INTERNAL, INVALID_ARGUMENT, NO_RULESET,
-};
+use crate::prelude::*;
+
+use super::convert::{push_table, Names};
+use super::envelope::Envelope;
+use super::error::{whole, BindingError};
+use super::host;
+use super::profile::VerifiedProfile;
+use super::session::LiveSession;
 use super::shared::{share, LoadedRuleset};
-use super::types::{
-    DecisionContextJs, DecisionJs, EngineOptions, ErrorCodesJs, LoadOptions, SessionEventJs,
-    SessionJs, SnapshotInfoJs, UnverifiedHeaderJs,
-};
-use crate::context::DecisionContext;
+use crate::channel::{Channel, PerChannel};
+use crate::context::{ConsentBanner, DecisionContext, MessagePurpose};
 use crate::decide::decide;
 use crate::profile::Profile;
-use crate::ruleset::verify_ruleset;
-use crate::session::{Session, SessionEvent};
-use crate::snapshot::{self, Keyring, SnapshotError, SnapshotHeader, SnapshotKind, VerifyOptions};
-use serde::{Deserialize, Serialize};
-use std::rc::Rc;
+use crate::ruleset::accept_ruleset;
+use crate::session::{Device, Session};
+use crate::snapshot::{
+    check_header, is_valid_audience, KeyId, PublicKey, SignerSearch, SnapshotError, SnapshotKind,
+    VerifyOptions, KEY_ID_LEN, PUBLIC_KEY_LEN,
+};
+use alloc::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-/// A snapshot verifier of the core (`verify_ruleset`, `verify_profile`).
-type Verifier<T> =
-    fn(&[u8], &Keyring, &VerifyOptions) -> Result<snapshot::Verified<T>, SnapshotError>;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Options {
-    keys: Vec<String>,
-    audience: String,
-    #[serde(default)]
-    clock_skew_secs: Option<u64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Load {
-    #[serde(default)]
-    now: Option<f64>,
-    #[serde(default)]
-    min_sequence: Option<f64>,
-    #[serde(default)]
-    subject: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SnapshotInfo<'a> {
-    kind: &'a str,
-    subject: &'a str,
-    sequence: u64,
-    issued_at: u64,
-    expires_at: u64,
-    audience: &'a str,
-    key_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<u8>,
-}
-
-impl<'a> SnapshotInfo<'a> {
-    fn of(header: &'a SnapshotHeader) -> Self {
-        SnapshotInfo {
-            kind: header.kind.name(),
-            subject: &header.subject,
-            sequence: header.sequence,
-            issued_at: header.issued_at,
-            expires_at: header.expires_at,
-            audience: &header.audience,
-            key_id: header.key_id.to_hex(),
-            version: None,
-        }
-    }
-}
-
-/// The persona-edge engine for one site: verifies snapshots once, records the live session and decides.
-///
-/// ```ts
-/// const engine = new Engine({ keys: [publicKeyHex], audience: "demo-shop" });
-/// engine.loadRuleset(rulesetBytes);
-/// engine.loadProfile(profileBytes, { subject: "c_ana_7f3a91", minSequence: lastSeen });
-/// engine.track({ type: "page_view", pageType: "product", category: "running" });
-/// const decision = engine.decide({ consentBanner: "accepted" });
-/// ```
+/// The engine state of one site: trusted keys (their ids computed by the host), audience, clock skew and
+/// the verified ruleset.
 #[wasm_bindgen]
-pub struct Engine {
-    keyring: Keyring,
+pub struct EngineCore {
     audience: String,
     clock_skew_secs: u64,
+    keys: Vec<PublicKey>,
+    key_ids: Vec<Option<KeyId>>,
     ruleset: Option<Rc<LoadedRuleset>>,
-    profile: Option<snapshot::Verified<Profile>>,
-    session: Session,
     /// JS name tables reused by every decision.
     names: Names,
 }
 
-fn now_secs() -> u64 {
-    (js_sys::Date::now() / 1000.0).floor().max(0.0) as u64
+fn kind_of(kind: u8) -> Result<SnapshotKind, BindingError> {
+    SnapshotKind::from_byte(kind).ok_or(BindingError::InvalidArgument("kind", "1 (profile) or 2 (ruleset)"))
 }
 
-fn from_js<T: serde::de::DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| invalid_argument(what, e))
-}
-
-fn from_js_or_default<T: serde::de::DeserializeOwned + Default>(
-    what: &str,
-    value: JsValue,
-) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        Ok(T::default())
+fn optional_whole(what: &'static str, value: f64) -> Result<Option<u64>, BindingError> {
+    if value.is_nan() {
+        Ok(None)
     } else {
-        from_js(what, value)
-    }
-}
-
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| persona_error(INTERNAL, &e.to_string()))
-}
-
-/// A JS number that must be a whole, non-negative Unix time or sequence number.
-fn whole(what: &str, value: f64) -> Result<u64, JsValue> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_991.0
-    {
-        Ok(value as u64)
-    } else {
-        Err(persona_error(
-            INVALID_ARGUMENT,
-            &format!("{what} must be a whole number >= 0"),
-        ))
+        whole(what, value).map(Some)
     }
 }
 
 #[wasm_bindgen]
-impl Engine {
-    /// Creates an engine trusting `keys` for `audience`. Throws `PersonaError` (`invalid_key`,
-    /// `invalid_argument`) on a bad key or options.
+impl EngineCore {
+    /// An engine for `audience` allowing `clock_skew_secs` on issue and expiry times; trusts no key yet.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: EngineOptions) -> Result<Engine, JsValue> {
-        let options: Options = from_js("options", options.into())?;
-        let keyring = Keyring::from_strs(options.keys.iter().map(String::as_str))
-            .map_err(|e| snapshot_error(&e))?;
-        if keyring.is_empty() {
-            return Err(persona_error(
-                INVALID_ARGUMENT,
-                "options.keys: at least one trusted key",
+    pub fn new(audience: String, clock_skew_secs: f64) -> Result<EngineCore, BindingError> {
+        if !is_valid_audience(&audience) {
+            return Err(BindingError::InvalidArgument(
+                "options.audience",
+                "1..=64 of [A-Za-z0-9._:-]",
             ));
         }
-        if !snapshot::is_valid_audience(&options.audience) {
-            return Err(persona_error(
-                INVALID_ARGUMENT,
-                "options.audience: 1..=64 of [A-Za-z0-9._:-]",
-            ));
-        }
-        Ok(Engine {
-            keyring,
-            audience: options.audience,
-            clock_skew_secs: options
-                .clock_skew_secs
-                .unwrap_or(VerifyOptions::DEFAULT_CLOCK_SKEW_SECS),
+        Ok(EngineCore {
+            audience,
+            clock_skew_secs: whole("options.clockSkewSecs", clock_skew_secs)?,
+            keys: Vec::new(),
+            key_ids: Vec::new(),
             ruleset: None,
-            profile: None,
-            session: Session::default(),
             names: Names::new(),
         })
     }
 
-    fn verify_options(&self, kind: SnapshotKind, load: &Load) -> Result<VerifyOptions, JsValue> {
-        let now = match load.now {
-            Some(now) => whole("now", now.floor())?,
-            None => now_secs(),
-        };
-        let mut opts = VerifyOptions::new(kind, now, self.audience.clone())
-            .with_clock_skew(self.clock_skew_secs);
-        if let Some(min) = load.min_sequence {
-            opts = opts.with_min_sequence(whole("minSequence", min)?);
+    /// Trusts a public key given as its 32 bytes (the host decodes hex or base64url text); refuses
+    /// non-canonical and small-order keys (`invalid_key`). Returns whether the key is new (a key given
+    /// twice is trusted once).
+    pub fn trust(&mut self, key: &[u8]) -> Result<bool, BindingError> {
+        let bytes = <[u8; PUBLIC_KEY_LEN]>::try_from(key).map_err(|_| SnapshotError::InvalidKey {
+            reason: "not 32 bytes",
+        })?;
+        let key = PublicKey::from_bytes(&bytes)?;
+        if self.keys.contains(&key) {
+            return Ok(false);
         }
-        if let Some(subject) = &load.subject {
-            opts = opts.with_subject(subject.clone());
+        self.keys.push(key);
+        self.key_ids.push(None);
+        Ok(true)
+    }
+
+    /// Records the key id of trusted key `index` (the first 8 bytes of SHA-512 of its bytes, computed by
+    /// the host).
+    #[wasm_bindgen(js_name = setKeyId)]
+    pub fn set_key_id(&mut self, index: usize, id: &[u8]) -> Result<(), BindingError> {
+        let id = <[u8; KEY_ID_LEN]>::try_from(id)
+            .map_err(|_| BindingError::InvalidArgument("key id", "8 bytes"))?;
+        let slot = self
+            .key_ids
+            .get_mut(index)
+            .ok_or(BindingError::InvalidArgument("key index", "a trusted key"))?;
+        *slot = Some(KeyId(id));
+        Ok(())
+    }
+
+    /// How many keys are trusted.
+    #[wasm_bindgen(getter, js_name = keyCount)]
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Checks 1 and 2 of the verification order (size cap for `kind`, 1 profile or 2 ruleset, then the
+    /// layout); the envelope then holds the bytes for the signature check.
+    pub fn open(&self, bytes: &[u8], kind: u8) -> Result<Envelope, BindingError> {
+        let kind = kind_of(kind)?;
+        Envelope::open(bytes, kind, |opened| {
+            // A key whose id the host has not computed yet never matches the hint (it is still tried).
+            let ids = self.key_ids.iter().map(|id| id.unwrap_or(KeyId([0xff; KEY_ID_LEN])));
+            SignerSearch::new(ids, opened.header.key_id)
+        })
+    }
+
+    fn options(
+        &self,
+        kind: SnapshotKind,
+        now: f64,
+        subject: Option<String>,
+        min_sequence: f64,
+    ) -> Result<VerifyOptions, BindingError> {
+        let mut opts = VerifyOptions::new(kind, whole("now", crate::math::floor(now))?, self.audience.clone())
+            .with_clock_skew(self.clock_skew_secs);
+        if let Some(min) = optional_whole("minSequence", min_sequence)? {
+            opts = opts.with_min_sequence(min);
+        }
+        if let Some(subject) = subject {
+            opts = opts.with_subject(subject);
         }
         Ok(opts)
     }
 
-    /// Verifies a snapshot with the engine's keys and audience and the caller's options.
-    fn verify<T>(
+    /// The trusted key whose signature verified (`signer`, an index into the trusted keys, or -1 when none
+    /// did: `tampered` or `unknown_key`), then every other check of `envelope` as a `kind` snapshot.
+    fn signer(&self, envelope: &Envelope, signer: i32) -> Result<KeyId, BindingError> {
+        let index = usize::try_from(signer).map_err(|_| envelope.search().none_verified())?;
+        let id = self
+            .key_ids
+            .get(index)
+            .copied()
+            .flatten()
+            .ok_or(BindingError::InvalidArgument("signer", "a trusted key with its id"))?;
+        Ok(id)
+    }
+
+    /// After the host verified the signature of `envelope` with trusted key `signer` (-1: none did), runs
+    /// every other check and loads the ruleset. Returns `[sequence, issuedAt, expiresAt]`. On any failure
+    /// the loaded ruleset stays.
+    #[wasm_bindgen(js_name = acceptRuleset)]
+    pub fn accept_ruleset(
+        &mut self,
+        envelope: Envelope,
+        signer: i32,
+        now: f64,
+        min_sequence: f64,
+    ) -> Result<Vec<f64>, BindingError> {
+        if envelope.kind() != SnapshotKind::Ruleset {
+            return Err(BindingError::InvalidArgument("envelope", "opened as a ruleset"));
+        }
+        let signer = self.signer(&envelope, signer)?;
+        let opts = self.options(SnapshotKind::Ruleset, now, None, min_sequence)?;
+        let verified = accept_ruleset(envelope.opened()?, signer, &opts)?;
+        let header = &verified.header;
+        let info = vec![header.sequence as f64, header.issued_at as f64, header.expires_at as f64];
+        self.ruleset = Some(share(envelope.bytes(), verified));
+        Ok(info)
+    }
+
+    /// After the host verified the signature of `envelope` with trusted key `signer` (-1: none did), runs
+    /// every other check (for `subject` if given, and no sequence below `min_sequence` unless it is NaN)
+    /// and decodes the profile.
+    #[wasm_bindgen(js_name = acceptProfile)]
+    pub fn accept_profile(
         &self,
-        bytes: &[u8],
-        options: Option<LoadOptions>,
-        kind: SnapshotKind,
-        verify: Verifier<T>,
-    ) -> Result<(snapshot::Verified<T>, SnapshotInfoJs), JsValue> {
-        let load: Load =
-            from_js_or_default("options", options.map_or(JsValue::UNDEFINED, Into::into))?;
-        let opts = self.verify_options(kind, &load)?;
-        let verified = verify(bytes, &self.keyring, &opts).map_err(|e| snapshot_error(&e))?;
-        let info = to_js(&SnapshotInfo::of(&verified.header))?;
-        Ok((verified, info.unchecked_into()))
+        envelope: Envelope,
+        signer: i32,
+        now: f64,
+        subject: Option<String>,
+        min_sequence: f64,
+    ) -> Result<VerifiedProfile, BindingError> {
+        if envelope.kind() != SnapshotKind::Profile {
+            return Err(BindingError::InvalidArgument("envelope", "opened as a profile"));
+        }
+        let signer = self.signer(&envelope, signer)?;
+        let opts = self.options(SnapshotKind::Profile, now, subject, min_sequence)?;
+        let verified = envelope.opened()?.accept_profile(signer, &opts)?;
+        Ok(VerifiedProfile {
+            verified: Rc::new(verified),
+        })
     }
 
-    /// Verifies and loads a ruleset snapshot; returns what was accepted. On any failure nothing changes and a
-    /// `PersonaError` is thrown.
-    #[wasm_bindgen(js_name = loadRuleset)]
-    pub fn load_ruleset(
-        &mut self,
-        bytes: &[u8],
-        options: Option<LoadOptions>,
-    ) -> Result<SnapshotInfoJs, JsValue> {
-        let (verified, info) =
-            self.verify(bytes, options, SnapshotKind::Ruleset, verify_ruleset)?;
-        self.ruleset = Some(share(bytes, verified));
-        Ok(info)
+    /// The checks that can change after a profile was verified (validity window at `now`, `subject`,
+    /// `min_sequence`), for a verified profile used again; audience and kind were checked when it was
+    /// accepted by this engine.
+    pub fn recheck(
+        &self,
+        profile: &VerifiedProfile,
+        now: f64,
+        subject: Option<String>,
+        min_sequence: f64,
+    ) -> Result<(), BindingError> {
+        let opts = self.options(SnapshotKind::Profile, now, subject, min_sequence)?;
+        Ok(check_header(&profile.verified.header, &opts, SnapshotKind::Profile)?)
     }
 
-    /// Verifies and loads a profile snapshot; returns what was accepted. On any failure the previously loaded
-    /// profile (if any) stays and a `PersonaError` is thrown; call `clearProfile()` to decide without one.
-    #[wasm_bindgen(js_name = loadProfile)]
-    pub fn load_profile(
-        &mut self,
-        bytes: &[u8],
-        options: Option<LoadOptions>,
-    ) -> Result<SnapshotInfoJs, JsValue> {
-        let (verified, info) = self.verify(
-            bytes,
-            options,
-            SnapshotKind::Profile,
-            snapshot::verify_profile,
-        )?;
-        self.profile = Some(verified);
-        Ok(info)
-    }
-
-    /// Forgets the loaded ruleset (e.g. when a newer one was refused and the old one expired).
+    /// Forgets the loaded ruleset.
     #[wasm_bindgen(js_name = clearRuleset)]
     pub fn clear_ruleset(&mut self) {
         self.ruleset = None;
     }
 
-    /// Forgets the loaded profile: decisions become the safe, non-personalized default.
-    #[wasm_bindgen(js_name = clearProfile)]
-    pub fn clear_profile(&mut self) {
-        self.profile = None;
+    /// The loaded ruleset's expiry, Unix seconds (NaN without one).
+    #[wasm_bindgen(getter, js_name = rulesetExpiresAt)]
+    pub fn ruleset_expires_at(&self) -> f64 {
+        self.ruleset
+            .as_ref()
+            .map_or(f64::NAN, |r| r.verified.header.expires_at as f64)
     }
 
-    /// The subject of the loaded profile, if any.
-    #[wasm_bindgen(getter)]
-    pub fn subject(&self) -> Option<String> {
-        self.profile.as_ref().map(|p| p.header.subject.clone())
+    /// Decides for `profile` with the live `session` (see `decideAnonymous` for the context arguments).
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide(
+        &self,
+        profile: &VerifiedProfile,
+        session: &LiveSession,
+        now: f64,
+        country: Option<String>,
+        banner: u8,
+        purpose: u8,
+        extra_sends: &[f64],
+    ) -> Result<JsValue, BindingError> {
+        let context = context(now, country, banner, purpose, extra_sends)?;
+        let expired = profile
+            .verified
+            .header
+            .expires_at
+            .saturating_add(self.clock_skew_secs)
+            < context.now;
+        let profile = (!expired).then_some(&profile.verified.document);
+        self.decide_with(profile, &session.session, &context)
     }
 
-    /// Whether a verified ruleset is loaded.
-    #[wasm_bindgen(getter, js_name = hasRuleset)]
-    pub fn has_ruleset(&self) -> bool {
-        self.ruleset.is_some()
+    /// Decides without a profile (the safe, non-personalized default) at `now` (Unix seconds), for
+    /// `country` (or none), consent banner `banner` and purpose `purpose` (indexes of `inputNames()`), with
+    /// `extra_sends` per channel (empty, or one count per channel in the channel order of `inputNames()`).
+    #[wasm_bindgen(js_name = decideAnonymous)]
+    pub fn decide_anonymous(
+        &self,
+        session: &LiveSession,
+        now: f64,
+        country: Option<String>,
+        banner: u8,
+        purpose: u8,
+        extra_sends: &[f64],
+    ) -> Result<JsValue, BindingError> {
+        let context = context(now, country, banner, purpose, extra_sends)?;
+        self.decide_with(None, &session.session, &context)
     }
+}
 
-    /// Records one event of the live session (it moves category affinity at once).
-    pub fn track(&mut self, event: SessionEventJs) -> Result<(), JsValue> {
-        let event: SessionEvent = from_js("event", event.into())?;
-        self.session.record(&event);
-        Ok(())
-    }
-
-    /// Replaces the live session (e.g. restored from session storage).
-    #[wasm_bindgen(js_name = setSession)]
-    pub fn set_session(&mut self, session: SessionJs) -> Result<(), JsValue> {
-        self.session = from_js("session", session.into())?;
-        Ok(())
-    }
-
-    /// The live session as recorded so far.
-    #[wasm_bindgen(getter)]
-    pub fn session(&self) -> Result<SessionJs, JsValue> {
-        Ok(to_js(&self.session)?.unchecked_into())
-    }
-
-    /// Starts a new, empty session.
-    #[wasm_bindgen(js_name = resetSession)]
-    pub fn reset_session(&mut self) {
-        self.session = Session::default();
-    }
-
-    /// Decides for the loaded profile (or without one) at `context.now` (default: now). A profile whose
-    /// snapshot has expired since it was loaded is not used. Throws `no_ruleset` before `loadRuleset`, and
-    /// `expired` once the loaded ruleset's snapshot has expired (load a fresh one).
-    pub fn decide(&self, context: Option<DecisionContextJs>) -> Result<DecisionJs, JsValue> {
-        let Some(ruleset) = &self.ruleset else {
-            return Err(persona_error(
-                NO_RULESET,
-                "load a ruleset snapshot before deciding",
-            ));
-        };
-        let context = self.context(context.map_or(JsValue::UNDEFINED, Into::into))?;
+impl EngineCore {
+    fn decide_with(
+        &self,
+        profile: Option<&Profile>,
+        session: &Session,
+        context: &DecisionContext,
+    ) -> Result<JsValue, BindingError> {
+        let ruleset = self.ruleset.as_ref().ok_or(BindingError::NoRuleset)?;
         let ruleset_expiry = ruleset.verified.header.expires_at;
         if ruleset_expiry.saturating_add(self.clock_skew_secs) < context.now {
-            let error = SnapshotError::Expired {
+            return Err(SnapshotError::Expired {
                 expires_at: ruleset_expiry,
                 now: context.now,
-            };
-            return Err(snapshot_error(&error));
+            }
+            .into());
         }
-        let profile = self
-            .profile
-            .as_ref()
-            .filter(|p| p.header.expires_at.saturating_add(self.clock_skew_secs) >= context.now)
-            .map(|p| &p.document);
-        let decision = decide(&ruleset.verified.document, profile, &self.session, &context);
-        Ok(self
-            .names
-            .decision(&decision, &ruleset.segment_names)
-            .unchecked_into())
-    }
-
-    fn context(&self, value: JsValue) -> Result<DecisionContext, JsValue> {
-        if value.is_undefined() || value.is_null() {
-            return Ok(DecisionContext {
-                now: now_secs(),
-                ..DecisionContext::default()
-            });
-        }
-        let has_now = js_sys::Reflect::get(&value, &JsValue::from_str("now"))
-            .is_ok_and(|v| !v.is_undefined());
-        if !has_now {
-            // `now` is the one required field in Rust: default it to the clock here.
-            let copy = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
-            let _ = js_sys::Reflect::set(
-                &copy,
-                &JsValue::from_str("now"),
-                &JsValue::from_f64(now_secs() as f64),
-            );
-            return from_js("context", copy.into());
-        }
-        from_js("context", value)
+        let decision = decide(&ruleset.verified.document, profile, session, context);
+        Ok(self.names.decision(&decision, &ruleset.segment_names))
     }
 }
 
-/// Reads a snapshot's header WITHOUT verifying it (for display and debugging; never trust it).
-#[wasm_bindgen(js_name = inspectSnapshot)]
-pub fn inspect_snapshot(bytes: &[u8]) -> Result<UnverifiedHeaderJs, JsValue> {
-    let (header, _) = snapshot::inspect(bytes).map_err(|e| snapshot_error(&e))?;
-    let info = SnapshotInfo {
-        version: Some(header.version),
-        ..SnapshotInfo::of(&header)
-    };
-    Ok(to_js(&info)?.unchecked_into())
+fn context(
+    now: f64,
+    country: Option<String>,
+    banner: u8,
+    purpose: u8,
+    extra_sends: &[f64],
+) -> Result<DecisionContext, BindingError> {
+    let consent_banner = *ConsentBanner::ALL
+        .get(usize::from(banner))
+        .ok_or(BindingError::InvalidArgument("context.consentBanner", "unanswered, accepted, rejected or partial"))?;
+    let purpose = *MessagePurpose::ALL
+        .get(usize::from(purpose))
+        .ok_or(BindingError::InvalidArgument("context.purpose", "promotional or service"))?;
+    let mut sends = PerChannel::<u8>::default();
+    if !extra_sends.is_empty() {
+        if extra_sends.len() != Channel::ALL.len() {
+            return Err(BindingError::InvalidArgument("context.extraSends", "one count per channel"));
+        }
+        for (slot, n) in sends.0.iter_mut().zip(extra_sends) {
+            *slot = u8::try_from(whole("context.extraSends", *n)?)
+                .map_err(|_| BindingError::InvalidArgument("context.extraSends", "0..=255 per channel"))?;
+        }
+    }
+    Ok(DecisionContext {
+        now: whole("context.now", crate::math::floor(now))?,
+        country,
+        consent_banner,
+        purpose,
+        extra_sends: sends,
+    })
 }
 
-/// Every `PersonaError.code` this module can throw.
+/// The name tables of the inputs, in the binding's index order: device classes, consent-banner answers,
+/// message purposes, channels.
+#[wasm_bindgen(js_name = inputNames)]
+pub fn input_names() -> JsValue {
+    let mut text = String::new();
+    push_table(&mut text, Device::ALL.map(Device::name));
+    push_table(&mut text, ConsentBanner::ALL.map(ConsentBanner::name));
+    push_table(&mut text, MessagePurpose::ALL.map(MessagePurpose::name));
+    push_table(&mut text, Channel::ALL.map(Channel::name));
+    host::tables(&text)
+}
+
+/// The size caps of snapshots, bytes: `[profile, ruleset]` (a larger body need not even be read).
+#[wasm_bindgen(js_name = snapshotLimits)]
+pub fn snapshot_limits() -> Vec<u32> {
+    [SnapshotKind::Profile, SnapshotKind::Ruleset]
+        .map(|kind| kind.default_max_bytes() as u32)
+        .to_vec()
+}
+
+/// Every `PersonaError.code` the package can throw: the snapshot codes, then the binding's own.
 #[wasm_bindgen(js_name = errorCodes)]
-pub fn error_codes() -> Result<ErrorCodesJs, JsValue> {
-    let mut codes: Vec<&str> = SnapshotError::CODES.to_vec();
-    codes.extend([INVALID_ARGUMENT, NO_RULESET, INTERNAL]);
-    Ok(to_js(&codes)?.unchecked_into())
+pub fn error_codes() -> JsValue {
+    let mut text = String::new();
+    push_table(
+        &mut text,
+        SnapshotError::CODES
+            .into_iter()
+            .chain(["invalid_argument", "no_ruleset", "unsupported_runtime"]),
+    );
+    host::lines(&text)
+}
+
+/// A `PersonaError` with `code` and the text `detail` (for errors the JavaScript layer raises itself, such
+/// as `unsupported_runtime`), built like every error of the module.
+#[wasm_bindgen(js_name = personaError)]
+pub fn persona_error(code: &str, detail: &str) -> JsValue {
+    host::persona_error(code, detail, "", 0.0, 0.0)
 }

@@ -1,30 +1,76 @@
-//! Errors crossing into JavaScript: a real `Error` named `PersonaError` with a stable `code`.
+//! Every failure of the binding, in one enum with one conversion to a JavaScript `PersonaError`, so that
+//! binding methods use `?`.
 
+use super::host;
 use crate::snapshot::SnapshotError;
 use wasm_bindgen::JsValue;
 
-/// Code for a JavaScript argument that does not have the documented shape.
-pub const INVALID_ARGUMENT: &str = "invalid_argument";
-/// Code for `decide` before a ruleset was loaded.
-pub const NO_RULESET: &str = "no_ruleset";
-/// Code for a result that could not be handed to JavaScript (not expected to happen).
-pub const INTERNAL: &str = "internal";
-
-/// A `PersonaError`: `instanceof Error`, `name === "PersonaError"`, with `code` and `message`.
-pub fn persona_error(code: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name("PersonaError");
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(code));
-    error.into()
+/// Why a binding call failed. Crosses into JS as a `PersonaError` with a stable `code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingError {
+    /// A snapshot was refused (its error code).
+    Snapshot(SnapshotError),
+    /// An argument does not have the documented shape (`invalid_argument`); names the argument and what
+    /// it must be.
+    InvalidArgument(&'static str, &'static str),
+    /// `decide` before a ruleset was loaded (`no_ruleset`).
+    NoRuleset,
 }
 
-/// The error for a refused snapshot, with the snapshot error's code.
-pub fn snapshot_error(error: &SnapshotError) -> JsValue {
-    persona_error(error.code(), &error.to_string())
+impl From<SnapshotError> for BindingError {
+    fn from(error: SnapshotError) -> Self {
+        BindingError::Snapshot(error)
+    }
 }
 
-/// The error for an argument that does not deserialize.
-pub fn invalid_argument(what: &str, error: impl std::fmt::Display) -> JsValue {
-    persona_error(INVALID_ARGUMENT, &format!("{what}: {error}"))
+impl From<BindingError> for JsValue {
+    fn from(error: BindingError) -> JsValue {
+        let code = match &error {
+            BindingError::Snapshot(e) => e.code(),
+            BindingError::InvalidArgument(..) => "invalid_argument",
+            BindingError::NoRuleset => "no_ruleset",
+        };
+        let (s, t, a, b): (&str, &str, f64, f64) = match &error {
+            BindingError::InvalidArgument(what, rule) => (what, rule, 0.0, 0.0),
+            BindingError::NoRuleset => ("", "", 0.0, 0.0),
+            BindingError::Snapshot(e) => match e {
+                SnapshotError::Oversized { len, max } => ("", "", *len as f64, *max as f64),
+                SnapshotError::Truncated { len, needed } => ("", "", *len as f64, *needed as f64),
+                SnapshotError::UnsupportedVersion { version } => ("", "", f64::from(*version), 0.0),
+                SnapshotError::MalformedHeader { reason }
+                | SnapshotError::MalformedPayload { reason }
+                | SnapshotError::InvalidKey { reason } => (reason, "", 0.0, 0.0),
+                SnapshotError::Expired { expires_at, now } => {
+                    ("", "", *expires_at as f64, *now as f64)
+                }
+                SnapshotError::NotYetValid { issued_at, now } => {
+                    ("", "", *issued_at as f64, *now as f64)
+                }
+                SnapshotError::WrongAudience { expected, found }
+                | SnapshotError::WrongSubject { expected, found } => (expected, found, 0.0, 0.0),
+                SnapshotError::WrongKind { expected, found } => {
+                    (expected.name(), found.name(), 0.0, 0.0)
+                }
+                SnapshotError::Rollback {
+                    sequence,
+                    min_sequence,
+                } => ("", "", *sequence as f64, *min_sequence as f64),
+                SnapshotError::InvalidInput { field, reason } => (field, reason, 0.0, 0.0),
+                SnapshotError::UnknownKey { key_id } => {
+                    return host::persona_error(code, &key_id.to_hex(), "", 0.0, 0.0);
+                }
+                SnapshotError::BadMagic | SnapshotError::Tampered => ("", "", 0.0, 0.0),
+            },
+        };
+        host::persona_error(code, s, t, a, b)
+    }
+}
+
+/// A JS number that must be a whole, non-negative Unix time or sequence number.
+pub fn whole(what: &'static str, value: f64) -> Result<u64, BindingError> {
+    if value.is_finite() && value >= 0.0 && crate::math::fract(value) == 0.0 && value <= 9_007_199_254_740_991.0 {
+        Ok(value as u64)
+    } else {
+        Err(BindingError::InvalidArgument(what, "a whole number >= 0"))
+    }
 }

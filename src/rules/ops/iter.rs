@@ -1,7 +1,9 @@
 //! `merge`, literal arrays and the iterators (`map`, `filter`, `reduce`, `all`, `some`, `none`).
 
-use std::borrow::Cow;
-use std::sync::Arc;
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
+use alloc::sync::Arc;
 
 use crate::rules::eval::{Eval, Scope, MAX_BUILD_LEN};
 use crate::rules::node::Op;
@@ -39,8 +41,8 @@ impl<'v> Source<'v> {
 
 /// The element values of a [`Source`], without allocating.
 enum Values<'v> {
-    Items(std::slice::Iter<'v, Value>),
-    Members(std::slice::Iter<'v, (Arc<str>, Value)>),
+    Items(core::slice::Iter<'v, Value>),
+    Members(core::slice::Iter<'v, (Arc<str>, Value)>),
 }
 
 impl<'v> Iterator for Values<'v> {

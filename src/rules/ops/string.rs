@@ -1,12 +1,14 @@
 //! `substr` and `in`.
 
+use crate::prelude::*;
+
 use super::compare::strict_eq;
 use crate::rules::value::Value;
 
 /// An integral number usable as a `substr` position (others are ignored, as in datalogic-rs).
 pub(crate) fn int_arg(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e18 => Some(*n as i64),
+        Value::Number(n) if crate::math::fract(*n) == 0.0 && n.abs() < 9.0e18 => Some(*n as i64),
         _ => None,
     }
 }

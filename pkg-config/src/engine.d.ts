@@ -1,9 +1,5 @@
-//! TypeScript types of every value that crosses the boundary, so the generated `.d.ts` has no `any`.
+// Types of the engine layer (engine.js, session.js): everything that crosses into the wasm core.
 
-use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
 /** A channel persona-edge can choose. */
 export type Channel = "email" | "sms" | "push" | "web" | "phone" | "ads";
 
@@ -12,10 +8,12 @@ export type PersonaErrorCode =
   | "oversized" | "truncated" | "bad_magic" | "unsupported_version" | "malformed_header"
   | "unknown_key" | "tampered" | "expired" | "not_yet_valid" | "wrong_audience" | "wrong_subject"
   | "wrong_kind" | "rollback" | "malformed_payload" | "invalid_input" | "invalid_key"
-  | "invalid_argument" | "no_ruleset" | "internal";
+  | "invalid_argument" | "no_ruleset" | "unsupported_runtime";
 
 /** What `new Engine(...)` needs. */
 export interface EngineOptions {
+  /** How many verified profile snapshots the engine keeps (default 1000): the same bytes are verified once. */
+  cacheEntries?: number;
   /** Trusted Ed25519 public keys (64 hex characters or base64url); several at once during a key rotation. */
   keys: string[];
   /** The site or tenant this engine serves: snapshots for another audience are refused. */
@@ -24,7 +22,7 @@ export interface EngineOptions {
   clockSkewSecs?: number;
 }
 
-/** Options of `loadRuleset` / `loadProfile`. */
+/** Options of `loadRuleset` / `verifyProfile`. */
 export interface LoadOptions {
   /** Verify as of this time, Unix seconds (default: now; fractions are rounded down). */
   now?: number;
@@ -51,8 +49,8 @@ export type SessionEvent =
   | { type: "add_to_cart"; category?: string | null; value: number }
   | { type: "cart_value"; value: number };
 
-/** The live session. */
-export interface Session {
+/** The live session as a plain object. */
+export interface SessionState {
   live?: boolean;
   device?: "unknown" | "desktop" | "mobile" | "tablet";
   pageType?: string;
@@ -122,37 +120,65 @@ export interface Decision {
   content: SlotChoice[];
 }
 
-/** A snapshot's header, read WITHOUT verification (for display and debugging only). */
-export interface UnverifiedHeader extends SnapshotInfo { version: number }
-"#;
 
-#[wasm_bindgen]
-extern "C" {
-    /// `EngineOptions` in TypeScript.
-    #[wasm_bindgen(typescript_type = "EngineOptions")]
-    pub type EngineOptions;
-    /// `LoadOptions` in TypeScript.
-    #[wasm_bindgen(typescript_type = "LoadOptions")]
-    pub type LoadOptions;
-    /// `SnapshotInfo` in TypeScript.
-    #[wasm_bindgen(typescript_type = "SnapshotInfo")]
-    pub type SnapshotInfoJs;
-    /// `SessionEvent` in TypeScript.
-    #[wasm_bindgen(typescript_type = "SessionEvent")]
-    pub type SessionEventJs;
-    /// `Session` in TypeScript.
-    #[wasm_bindgen(typescript_type = "Session")]
-    pub type SessionJs;
-    /// `DecisionContext` in TypeScript.
-    #[wasm_bindgen(typescript_type = "DecisionContext")]
-    pub type DecisionContextJs;
-    /// `Decision` in TypeScript.
-    #[wasm_bindgen(typescript_type = "Decision")]
-    pub type DecisionJs;
-    /// `UnverifiedHeader` in TypeScript.
-    #[wasm_bindgen(typescript_type = "UnverifiedHeader")]
-    pub type UnverifiedHeaderJs;
-    /// `PersonaErrorCode[]` in TypeScript.
-    #[wasm_bindgen(typescript_type = "PersonaErrorCode[]")]
-    pub type ErrorCodesJs;
+/** A profile snapshot that passed every check (signature, expiry, audience, subject, kind, rollback). */
+export class VerifiedProfile {
+  private constructor();
+  readonly subject: string;
+  readonly sequence: number;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  /** Another handle to the same verified profile. */
+  share(): VerifiedProfile;
+  /** Frees this handle now (otherwise it is freed when garbage-collected). */
+  free(): void;
 }
+
+/** The live session of one visitor: events fold into it at once. */
+export class Session {
+  constructor();
+  /** Records one event; throws a PersonaError (`invalid_argument`) on a bad one. */
+  track(event: SessionEvent): void;
+  /** Replaces the session by a plain session object. */
+  set(session: Session | SessionState): void;
+  /** A new session from a plain object. */
+  static from(session: SessionState): Session;
+  /** The session as a plain object. */
+  toJSON(): Required<SessionState>;
+  free(): void;
+}
+
+/** What `engine.decide` takes. */
+export interface DecideInput {
+  /** The verified profile; none: the safe, non-personalized default. */
+  profile?: VerifiedProfile | null;
+  /** The live session (a Session or a plain object); none: an empty session. */
+  session?: Session | SessionState | null;
+  context?: DecisionContext;
+}
+
+/** Cache counters of an engine. */
+export interface CacheStats { entries: number; hits: number; misses: number; signatureChecks: number; evictions: number }
+
+/**
+ * The persona-edge engine for one site: verifies snapshots with WebCrypto Ed25519 (every other check and
+ * all decoding in Rust), keeps the ruleset, verifies each profile snapshot once, decides synchronously.
+ */
+export class Engine {
+  /** Throws a PersonaError (`invalid_key`, `invalid_argument`) on a bad key or option. */
+  constructor(options: EngineOptions);
+  /** Verifies and loads a ruleset snapshot. Rejects with a PersonaError; the loaded ruleset then stays. */
+  loadRuleset(bytes: Uint8Array, options?: LoadOptions): Promise<SnapshotInfo>;
+  /** Verifies a profile snapshot (once per distinct bytes; later only expiry, subject and rollback). */
+  verifyProfile(bytes: Uint8Array, options?: LoadOptions): Promise<VerifiedProfile>;
+  /** Decides; throws `no_ruleset` before a ruleset is loaded, `expired` once it expired. */
+  decide(input?: DecideInput): Decision;
+  readonly hasRuleset: boolean;
+  readonly ruleset: SnapshotInfo | null;
+  readonly cacheStats: CacheStats;
+  clearRuleset(): void;
+  free(): void;
+}
+
+/** Every code a PersonaError can have. */
+export function errorCodes(): PersonaErrorCode[];
