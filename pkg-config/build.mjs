@@ -84,7 +84,7 @@ if (optimize) {
 // 4. One module file per entry: the hand-written sources and the generated glue, bundled and minified.
 for (const file of ["index.js", "api.js", "node.js", "workerd.js", "inspect.js", "inspect-node.js", "engine.js",
   "session.js", "errors.js", "client.js", "client-session.js", "client-storage.js", "client-feedback.js",
-  "store-access.js", "storage.js", "http-cache.js", "drop-in.js"]) {
+  "client-sync.js", "client-guard.js", "store-access.js", "storage.js", "drop-in.js"]) {
   try {
     copyFileSync(join(here, "src", file), join(staging, file));
   } catch (error) {

@@ -43,7 +43,19 @@ mod tests {
 
     #[test]
     fn agrees_with_std() {
-        for x in [0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 1e300, -7.25, f64::INFINITY, 3.999_999] {
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            1e300,
+            -7.25,
+            f64::INFINITY,
+            3.999_999,
+        ] {
             assert_eq!(floor(x).to_bits(), x.floor().to_bits(), "{x}");
             assert_eq!(ceil(x).to_bits(), x.ceil().to_bits(), "{x}");
             assert_eq!(trunc(x).to_bits(), x.trunc().to_bits(), "{x}");

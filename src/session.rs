@@ -24,7 +24,12 @@ pub enum Device {
 
 impl Device {
     /// Every device class, in a fixed order (the binding's index order).
-    pub const ALL: [Device; 4] = [Device::Unknown, Device::Desktop, Device::Mobile, Device::Tablet];
+    pub const ALL: [Device; 4] = [
+        Device::Unknown,
+        Device::Desktop,
+        Device::Mobile,
+        Device::Tablet,
+    ];
 
     /// The stable name used in JSON and rules.
     pub const fn name(self) -> &'static str {

@@ -231,6 +231,12 @@ export class Engine {
     this.#stats.evictions++;
   }
 
+  /** Whether these exact bytes were verified before and are still cached (their signature will not be
+   * checked again; the other checks still run). */
+  hasVerified(bytes) {
+    return bytes instanceof Uint8Array && this.#cache.has(cacheKey(bytes));
+  }
+
   /** Cache counters: entries, hits, misses, signature checks made, evictions. */
   get cacheStats() {
     return { entries: this.#cache.size, ...this.#stats };

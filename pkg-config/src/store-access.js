@@ -46,10 +46,11 @@ export function freshnessSecs(cc, ageHeader) {
  * @returns {Promise<{ status: "fresh" | "not_modified" | "absent", bytes: Uint8Array | null,
  *   etag: string | null, freshSecs: number, noStore: boolean, httpStatus: number }>}
  *   fresh: 200 with the body; not_modified: 304 (the given ETag still holds); absent: 404.
+ *   The module must be initialized by the time the store answers (the size caps come from it); the
+ *   request itself may be sent before.
  * @throws {StoreError}
  */
 export async function getSnapshot({ url, kind, etag = null, token = null, timeoutMs, fetch: fetchFn }) {
-  const limit = snapshotLimits()[kind === "ruleset" ? 1 : 0];
   const headers = { accept: SNAPSHOT_TYPE };
   if (etag) headers["if-none-match"] = etag;
   if (token) headers.authorization = `Bearer ${token}`;
@@ -66,6 +67,9 @@ export async function getSnapshot({ url, kind, etag = null, token = null, timeou
   try {
     response = await (fetchFn ? go(url, { headers, signal: controller.signal }) : go.call(globalThis, url, { headers, signal: controller.signal }));
     if (response.status === 200) {
+      // The core's size cap, read only now: the request may leave before the module is initialized (the
+      // caller's `fetch` makes sure it is by the time the answer is handed over).
+      const limit = snapshotLimits()[kind === "ruleset" ? 1 : 0];
       const length = Number(response.headers.get("content-length"));
       if (Number.isFinite(length) && length > limit) {
         await discard(response);

@@ -9,6 +9,7 @@ initSync({ module: wasmModule });
 export { Engine } from "./engine.js";
 export { Session } from "./session.js";
 export { isPersonaError } from "./errors.js";
+export { getSnapshot, StoreError } from "./store-access.js";
 export { errorCodes, initSync } from "./wasm/persona_edge.js";
 
 /** Already initialized in Workers; kept so the same code can `await init()` everywhere. */

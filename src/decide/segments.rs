@@ -4,8 +4,8 @@ use crate::prelude::*;
 
 use crate::fields::DecisionInput;
 use crate::ruleset::{Ruleset, SegmentTest};
-use serde::{Deserialize, Serialize};
 use alloc::sync::Arc;
+use serde::{Deserialize, Serialize};
 
 /// One segment's result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -331,8 +331,8 @@ pub fn is_quiet(zone: &ZoneSchedule, quiet: &QuietHours, utc: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::prelude::*;
     use super::*;
+    use crate::prelude::*;
     use crate::profile::{ChannelActivity, ZoneChange};
 
     // Monday 2026-11-23 09:15 UTC.

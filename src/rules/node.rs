@@ -240,9 +240,7 @@ impl Rule {
                     let end = start.checked_add(args.len as usize);
                     match end.and_then(|end| self.edges.get(start..end)) {
                         Some(slice) => children.extend_from_slice(slice),
-                        None => {
-                            return Err(RuleError::invalid("an argument span out of range"))
-                        }
+                        None => return Err(RuleError::invalid("an argument span out of range")),
                     }
                 }
                 Node::Binary { a, b, .. } => {

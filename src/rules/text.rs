@@ -97,49 +97,6 @@ fn shortest_digits(n: f64) -> (String, i32) {
     (digits, if negative { -magnitude } else { magnitude })
 }
 
-#[cfg(test)]
-mod number_tests {
-    use super::*;
-
-    /// What `push_number` wrote before it stopped using `core::fmt` (the wasm module carries none).
-    fn formatted(n: f64) -> String {
-        if n.is_nan() {
-            "NaN".into()
-        } else if n.is_infinite() {
-            (if n > 0.0 { "Infinity" } else { "-Infinity" }).into()
-        } else if n.fract() == 0.0 && n.abs() < 9.2e18 {
-            format!("{}", n as i64)
-        } else if n.fract() == 0.0 {
-            format!("{n:?}")
-        } else {
-            format!("{n}")
-        }
-    }
-
-    #[test]
-    fn numbers_are_written_as_core_fmt_wrote_them() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut values = vec![
-            0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, -2.25, 123.456, 1e-7, 1.5e-7, 0.000_015, 1e15 + 0.5,
-            9.2e18, 9.3e18, -9.3e18, 1e21, 1.5e300, 5e-324, f64::MAX, f64::MIN_POSITIVE, f64::NAN,
-            f64::INFINITY, f64::NEG_INFINITY, 4_503_599_627_370_495.5, 0.1 + 0.2, 1.0 / 3.0,
-        ];
-        for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let n = f64::from_bits(state);
-            values.push(n);
-            values.push((state % 1_000_000) as f64 / 1000.0);
-        }
-        for n in values {
-            let mut out = String::new();
-            push_number(&mut out, n);
-            assert_eq!(out, formatted(n), "{n:e}");
-        }
-    }
-}
-
 #[cfg(not(target_arch = "wasm32"))]
 fn exponent_form(n: f64) -> String {
     format!("{n:e}")
@@ -221,4 +178,71 @@ pub(crate) fn to_text(v: &Value) -> String {
     let mut out = String::new();
     push_text(&mut out, v);
     out
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    /// What `push_number` wrote before it stopped using `core::fmt` (the wasm module carries none).
+    fn formatted(n: f64) -> String {
+        if n.is_nan() {
+            "NaN".into()
+        } else if n.is_infinite() {
+            (if n > 0.0 { "Infinity" } else { "-Infinity" }).into()
+        } else if n.fract() == 0.0 && n.abs() < 9.2e18 {
+            format!("{}", n as i64)
+        } else if n.fract() == 0.0 {
+            format!("{n:?}")
+        } else {
+            format!("{n}")
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_core_fmt_wrote_them() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            0.5,
+            1.5,
+            -2.25,
+            123.456,
+            1e-7,
+            1.5e-7,
+            0.000_015,
+            1e15 + 0.5,
+            9.2e18,
+            9.3e18,
+            -9.3e18,
+            1e21,
+            1.5e300,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            4_503_599_627_370_495.5,
+            0.1 + 0.2,
+            1.0 / 3.0,
+        ];
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = f64::from_bits(state);
+            values.push(n);
+            values.push((state % 1_000_000) as f64 / 1000.0);
+        }
+        for n in values {
+            let mut out = String::new();
+            push_number(&mut out, n);
+            assert_eq!(out, formatted(n), "{n:e}");
+        }
+    }
 }

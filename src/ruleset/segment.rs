@@ -3,9 +3,9 @@
 use crate::prelude::*;
 
 use crate::rules::Rule;
+use alloc::sync::Arc;
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
-use alloc::sync::Arc;
 
 /// How a segment decides membership.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]

@@ -3,9 +3,9 @@
 use super::Ruleset;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::prelude::*;
-use crate::snapshot::{KeyId, Opened, SnapshotError, SnapshotKind, Verified, VerifyOptions};
 #[cfg(not(target_arch = "wasm32"))]
 use crate::snapshot::{self, Keyring, SignParams};
+use crate::snapshot::{KeyId, Opened, SnapshotError, SnapshotKind, Verified, VerifyOptions};
 #[cfg(not(target_arch = "wasm32"))]
 use ed25519_dalek::SigningKey;
 

@@ -267,9 +267,15 @@ mod tests {
             let mut bytes = [0xffu8; 32];
             bytes[0] = 0xed + k;
             bytes[31] = 0x7f;
-            assert_eq!(PublicKey::from_bytes(&bytes).unwrap_err().code(), "invalid_key");
+            assert_eq!(
+                PublicKey::from_bytes(&bytes).unwrap_err().code(),
+                "invalid_key"
+            );
             bytes[31] = 0xff;
-            assert_eq!(PublicKey::from_bytes(&bytes).unwrap_err().code(), "invalid_key");
+            assert_eq!(
+                PublicKey::from_bytes(&bytes).unwrap_err().code(),
+                "invalid_key"
+            );
         }
         // y = p - 1 is canonical (it is the order-2 point, refused as weak); p - 2 is an ordinary value.
         let mut below = [0xffu8; 32];

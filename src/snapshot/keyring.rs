@@ -3,8 +3,8 @@
 
 use crate::prelude::*;
 
-use super::{Opened, SnapshotError};
 use super::key::{encode_hex, KeyId, PublicKey, SignerSearch, KEY_ID_LEN};
+use super::{Opened, SnapshotError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey, PUBLIC_KEY_LENGTH};

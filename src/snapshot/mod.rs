@@ -40,8 +40,8 @@ pub use keyring::{
 pub use message::{signing_message, SIGNING_CONTEXT};
 #[cfg(not(target_arch = "wasm32"))]
 pub use sign::{sign, sign_encoded, sign_profile, SignParams};
-#[cfg(not(target_arch = "wasm32"))]
-pub use verify::{verify, verify_profile};
 pub use verify::{
     check_header, inspect, open, Opened, Verified, VerifyOptions, DECODE_BUDGET_FACTOR,
 };
+#[cfg(not(target_arch = "wasm32"))]
+pub use verify::{verify, verify_profile};

@@ -3,7 +3,8 @@
 use crate::prelude::*;
 
 use super::{
-    signing_message, KeyId, SnapshotError, SnapshotHeader, SnapshotKind, FORMAT_VERSION, SIGNATURE_LEN,
+    signing_message, KeyId, SnapshotError, SnapshotHeader, SnapshotKind, FORMAT_VERSION,
+    SIGNATURE_LEN,
 };
 use crate::codec;
 use crate::profile::Profile;

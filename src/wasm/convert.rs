@@ -8,15 +8,14 @@
 //! [`Names::new`], and a string is its length in UTF-16 code units (`-1` for `null`) on the tape with its
 //! text appended to the text.
 
-
+use super::host;
 use crate::channel::Channel;
 use crate::decide::{
     ChannelChoice, ChoiceBasis, Decision, ExclusionReason, ResponseBasis, SendTime, SlotChoice,
     TimingOutcome, TimingSource, VariantBasis,
 };
-use crate::ruleset::ItemBlock;
-use super::host;
 use crate::prelude::*;
+use crate::ruleset::ItemBlock;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/wasm/decision.js")]

@@ -38,7 +38,10 @@ pub struct EngineCore {
 }
 
 fn kind_of(kind: u8) -> Result<SnapshotKind, BindingError> {
-    SnapshotKind::from_byte(kind).ok_or(BindingError::InvalidArgument("kind", "1 (profile) or 2 (ruleset)"))
+    SnapshotKind::from_byte(kind).ok_or(BindingError::InvalidArgument(
+        "kind",
+        "1 (profile) or 2 (ruleset)",
+    ))
 }
 
 fn optional_whole(what: &'static str, value: f64) -> Result<Option<u64>, BindingError> {
@@ -74,9 +77,10 @@ impl EngineCore {
     /// non-canonical and small-order keys (`invalid_key`). Returns whether the key is new (a key given
     /// twice is trusted once).
     pub fn trust(&mut self, key: &[u8]) -> Result<bool, BindingError> {
-        let bytes = <[u8; PUBLIC_KEY_LEN]>::try_from(key).map_err(|_| SnapshotError::InvalidKey {
-            reason: "not 32 bytes",
-        })?;
+        let bytes =
+            <[u8; PUBLIC_KEY_LEN]>::try_from(key).map_err(|_| SnapshotError::InvalidKey {
+                reason: "not 32 bytes",
+            })?;
         let key = PublicKey::from_bytes(&bytes)?;
         if self.keys.contains(&key) {
             return Ok(false);
@@ -112,7 +116,10 @@ impl EngineCore {
         let kind = kind_of(kind)?;
         Envelope::open(bytes, kind, |opened| {
             // A key whose id the host has not computed yet never matches the hint (it is still tried).
-            let ids = self.key_ids.iter().map(|id| id.unwrap_or(KeyId([0xff; KEY_ID_LEN])));
+            let ids = self
+                .key_ids
+                .iter()
+                .map(|id| id.unwrap_or(KeyId([0xff; KEY_ID_LEN])));
             SignerSearch::new(ids, opened.header.key_id)
         })
     }
@@ -124,8 +131,12 @@ impl EngineCore {
         subject: Option<String>,
         min_sequence: f64,
     ) -> Result<VerifyOptions, BindingError> {
-        let mut opts = VerifyOptions::new(kind, whole("now", crate::math::floor(now))?, self.audience.clone())
-            .with_clock_skew(self.clock_skew_secs);
+        let mut opts = VerifyOptions::new(
+            kind,
+            whole("now", crate::math::floor(now))?,
+            self.audience.clone(),
+        )
+        .with_clock_skew(self.clock_skew_secs);
         if let Some(min) = optional_whole("minSequence", min_sequence)? {
             opts = opts.with_min_sequence(min);
         }
@@ -139,12 +150,15 @@ impl EngineCore {
     /// did: `tampered` or `unknown_key`), then every other check of `envelope` as a `kind` snapshot.
     fn signer(&self, envelope: &Envelope, signer: i32) -> Result<KeyId, BindingError> {
         let index = usize::try_from(signer).map_err(|_| envelope.search().none_verified())?;
-        let id = self
-            .key_ids
-            .get(index)
-            .copied()
-            .flatten()
-            .ok_or(BindingError::InvalidArgument("signer", "a trusted key with its id"))?;
+        let id =
+            self.key_ids
+                .get(index)
+                .copied()
+                .flatten()
+                .ok_or(BindingError::InvalidArgument(
+                    "signer",
+                    "a trusted key with its id",
+                ))?;
         Ok(id)
     }
 
@@ -160,13 +174,20 @@ impl EngineCore {
         min_sequence: f64,
     ) -> Result<Vec<f64>, BindingError> {
         if envelope.kind() != SnapshotKind::Ruleset {
-            return Err(BindingError::InvalidArgument("envelope", "opened as a ruleset"));
+            return Err(BindingError::InvalidArgument(
+                "envelope",
+                "opened as a ruleset",
+            ));
         }
         let signer = self.signer(&envelope, signer)?;
         let opts = self.options(SnapshotKind::Ruleset, now, None, min_sequence)?;
         let verified = accept_ruleset(envelope.opened()?, signer, &opts)?;
         let header = &verified.header;
-        let info = vec![header.sequence as f64, header.issued_at as f64, header.expires_at as f64];
+        let info = vec![
+            header.sequence as f64,
+            header.issued_at as f64,
+            header.expires_at as f64,
+        ];
         self.ruleset = Some(share(envelope.bytes(), verified));
         Ok(info)
     }
@@ -184,7 +205,10 @@ impl EngineCore {
         min_sequence: f64,
     ) -> Result<VerifiedProfile, BindingError> {
         if envelope.kind() != SnapshotKind::Profile {
-            return Err(BindingError::InvalidArgument("envelope", "opened as a profile"));
+            return Err(BindingError::InvalidArgument(
+                "envelope",
+                "opened as a profile",
+            ));
         }
         let signer = self.signer(&envelope, signer)?;
         let opts = self.options(SnapshotKind::Profile, now, subject, min_sequence)?;
@@ -205,7 +229,11 @@ impl EngineCore {
         min_sequence: f64,
     ) -> Result<(), BindingError> {
         let opts = self.options(SnapshotKind::Profile, now, subject, min_sequence)?;
-        Ok(check_header(&profile.verified.header, &opts, SnapshotKind::Profile)?)
+        Ok(check_header(
+            &profile.verified.header,
+            &opts,
+            SnapshotKind::Profile,
+        )?)
     }
 
     /// Forgets the loaded ruleset.
@@ -291,20 +319,32 @@ fn context(
     purpose: u8,
     extra_sends: &[f64],
 ) -> Result<DecisionContext, BindingError> {
-    let consent_banner = *ConsentBanner::ALL
-        .get(usize::from(banner))
-        .ok_or(BindingError::InvalidArgument("context.consentBanner", "unanswered, accepted, rejected or partial"))?;
-    let purpose = *MessagePurpose::ALL
-        .get(usize::from(purpose))
-        .ok_or(BindingError::InvalidArgument("context.purpose", "promotional or service"))?;
+    let consent_banner =
+        *ConsentBanner::ALL
+            .get(usize::from(banner))
+            .ok_or(BindingError::InvalidArgument(
+                "context.consentBanner",
+                "unanswered, accepted, rejected or partial",
+            ))?;
+    let purpose =
+        *MessagePurpose::ALL
+            .get(usize::from(purpose))
+            .ok_or(BindingError::InvalidArgument(
+                "context.purpose",
+                "promotional or service",
+            ))?;
     let mut sends = PerChannel::<u8>::default();
     if !extra_sends.is_empty() {
         if extra_sends.len() != Channel::ALL.len() {
-            return Err(BindingError::InvalidArgument("context.extraSends", "one count per channel"));
+            return Err(BindingError::InvalidArgument(
+                "context.extraSends",
+                "one count per channel",
+            ));
         }
         for (slot, n) in sends.0.iter_mut().zip(extra_sends) {
-            *slot = u8::try_from(whole("context.extraSends", *n)?)
-                .map_err(|_| BindingError::InvalidArgument("context.extraSends", "0..=255 per channel"))?;
+            *slot = u8::try_from(whole("context.extraSends", *n)?).map_err(|_| {
+                BindingError::InvalidArgument("context.extraSends", "0..=255 per channel")
+            })?;
         }
     }
     Ok(DecisionContext {
@@ -342,9 +382,11 @@ pub fn error_codes() -> JsValue {
     let mut text = String::new();
     push_table(
         &mut text,
-        SnapshotError::CODES
-            .into_iter()
-            .chain(["invalid_argument", "no_ruleset", "unsupported_runtime"]),
+        SnapshotError::CODES.into_iter().chain([
+            "invalid_argument",
+            "no_ruleset",
+            "unsupported_runtime",
+        ]),
     );
     host::lines(&text)
 }

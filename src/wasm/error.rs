@@ -68,7 +68,11 @@ impl From<BindingError> for JsValue {
 
 /// A JS number that must be a whole, non-negative Unix time or sequence number.
 pub fn whole(what: &'static str, value: f64) -> Result<u64, BindingError> {
-    if value.is_finite() && value >= 0.0 && crate::math::fract(value) == 0.0 && value <= 9_007_199_254_740_991.0 {
+    if value.is_finite()
+        && value >= 0.0
+        && crate::math::fract(value) == 0.0
+        && value <= 9_007_199_254_740_991.0
+    {
         Ok(value as u64)
     } else {
         Err(BindingError::InvalidArgument(what, "a whole number >= 0"))

@@ -15,7 +15,8 @@ pub struct LiveSession {
 }
 
 fn count(what: &'static str, value: f64) -> Result<u32, BindingError> {
-    u32::try_from(whole(what, value)?).map_err(|_| BindingError::InvalidArgument(what, "at most 4294967295"))
+    u32::try_from(whole(what, value)?)
+        .map_err(|_| BindingError::InvalidArgument(what, "at most 4294967295"))
 }
 
 #[wasm_bindgen]
@@ -42,7 +43,12 @@ impl LiveSession {
             (0, None) => return Err(BindingError::InvalidArgument("event.pageType", "a string")),
             (1, _) => SessionEvent::AddToCart { category, value },
             (2, _) => SessionEvent::CartValue { value },
-            _ => return Err(BindingError::InvalidArgument("event.type", "page_view, add_to_cart or cart_value")),
+            _ => {
+                return Err(BindingError::InvalidArgument(
+                    "event.type",
+                    "page_view, add_to_cart or cart_value",
+                ))
+            }
         };
         self.session.record(&event);
         Ok(())
@@ -59,12 +65,17 @@ impl LiveSession {
         page_views: f64,
         cart_value: f64,
     ) -> Result<(), BindingError> {
-        let device = *Device::ALL.get(usize::from(device)).ok_or(BindingError::InvalidArgument(
-            "session.device",
-            "unknown, desktop, mobile or tablet",
-        ))?;
+        let device = *Device::ALL
+            .get(usize::from(device))
+            .ok_or(BindingError::InvalidArgument(
+                "session.device",
+                "unknown, desktop, mobile or tablet",
+            ))?;
         if !cart_value.is_finite() {
-            return Err(BindingError::InvalidArgument("session.cartValue", "a finite number"));
+            return Err(BindingError::InvalidArgument(
+                "session.cartValue",
+                "a finite number",
+            ));
         }
         self.session = Session {
             live,
@@ -81,10 +92,15 @@ impl LiveSession {
     #[wasm_bindgen(js_name = restoreCategory)]
     pub fn restore_category(&mut self, category: String, views: f64) -> Result<(), BindingError> {
         if self.session.categories.len() >= MAX_SESSION_CATEGORIES {
-            return Err(BindingError::InvalidArgument("session.categories", "at most 32 entries"));
+            return Err(BindingError::InvalidArgument(
+                "session.categories",
+                "at most 32 entries",
+            ));
         }
         let views = count("session.categories[].views", views)?;
-        self.session.categories.push(CategoryViews { category, views });
+        self.session
+            .categories
+            .push(CategoryViews { category, views });
         Ok(())
     }
 
@@ -97,7 +113,10 @@ impl LiveSession {
     /// The device class, as an index of the device names of `inputNames()`.
     #[wasm_bindgen(getter)]
     pub fn device(&self) -> u8 {
-        Device::ALL.iter().position(|d| *d == self.session.device).unwrap_or(0) as u8
+        Device::ALL
+            .iter()
+            .position(|d| *d == self.session.device)
+            .unwrap_or(0) as u8
     }
 
     /// The type of the page seen last.
@@ -120,7 +139,10 @@ impl LiveSession {
 
     /// The `index`-th category viewed (most viewed first), or none.
     pub fn category(&self, index: usize) -> Option<String> {
-        self.session.categories.get(index).map(|c| c.category.clone())
+        self.session
+            .categories
+            .get(index)
+            .map(|c| c.category.clone())
     }
 
     /// The views of the `index`-th category (0 past the end).

@@ -2,6 +2,7 @@
 // `decideForRequest` never throws: every failure becomes an Outcome with an error code and no decision,
 // and the caller leaves the page as the origin sent it.
 
+import { Session } from "persona-edge";
 import { rulesetEngine } from "./ruleset.js";
 import { readSettings } from "./config.js";
 import { errorCode } from "./errors.js";
@@ -22,6 +23,8 @@ import { raiseHighWaterMark } from "./watermarks.js";
  * @property {number | null} sequence  the verified profile snapshot's sequence
  * @property {number | null} rulesetSequence  the sequence of the ruleset decided with
  * @property {string | null} error     an EdgeError or PersonaError code
+ * @property {"signature" | "cache" | null} verification  how a profile snapshot was verified: its signature
+ *   checked now, or the same bytes verified earlier in this isolate (the other checks run every time)
  * @property {number} durMs            time spent deciding, I/O included (the Server-Timing `dur`)
  */
 
@@ -43,6 +46,7 @@ export async function decideForRequest(request, env, ctx) {
     sequence: null,
     rulesetSequence: null,
     error: null,
+    verification: null,
     durMs: 0,
   };
   try {
@@ -58,22 +62,21 @@ export async function decideForRequest(request, env, ctx) {
     const context = { now, country: request.cf?.country ?? null };
     if (visitor.consentBanner) context.consentBanner = visitor.consentBanner;
 
-    // One synchronous section: no other request of this isolate can run between loading the visitor's
-    // profile into the shared engine and clearing it again.
-    engine.clearProfile();
-    engine.setSession({ live: true, device: deviceOf(request) });
+    // Stateless: the engine is shared by the isolate's requests, the verified profile and the session
+    // are this request's own. The engine verifies each distinct snapshot once per isolate.
+    let profile = null;
     try {
       if (found.bytes !== null) {
-        outcome.profileStatus = "refused"; // until loadProfile returns
-        const accepted = engine.loadProfile(found.bytes, { subject: visitor.subject, minSequence: found.minSequence, now });
-        Object.assign(outcome, { profileStatus: "verified", sequence: accepted.sequence, subject: accepted.subject });
-        ctx.waitUntil(raiseHighWaterMark(settings.kv, accepted.subject, accepted.sequence).catch(() => {}));
+        outcome.profileStatus = "refused"; // until verifyProfile resolves
+        outcome.verification = engine.hasVerified(found.bytes) ? "cache" : "signature";
+        profile = await engine.verifyProfile(found.bytes, { subject: visitor.subject, minSequence: found.minSequence, now });
+        Object.assign(outcome, { profileStatus: "verified", sequence: profile.sequence, subject: profile.subject });
+        ctx.waitUntil(raiseHighWaterMark(settings.kv, profile.subject, profile.sequence).catch(() => {}));
       }
-      outcome.decision = engine.decide(context);
+      outcome.decision = engine.decide({ profile, session: sessionFor(deviceOf(request)), context });
       outcome.personalized = outcome.decision.personalized;
     } finally {
-      engine.clearProfile();
-      engine.resetSession();
+      profile?.free();
     }
   } catch (error) {
     outcome.error = errorCode(error);
@@ -83,6 +86,18 @@ export async function decideForRequest(request, env, ctx) {
   }
   outcome.durMs = performance.now() - started;
   return outcome;
+}
+
+/** A live session per device class, made once per isolate (a request's session is only what it shows). */
+const sessions = new Map();
+
+function sessionFor(device) {
+  let session = sessions.get(device);
+  if (!session) {
+    session = Session.from({ live: true, device });
+    sessions.set(device, session);
+  }
+  return session;
 }
 
 /** The names of the segments `decision` matched, highest priority first (as the engine lists them). */

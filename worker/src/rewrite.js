@@ -17,6 +17,7 @@ export function decisionPayload(outcome) {
     profileSource: outcome.profileSource,
     sequence: outcome.sequence,
     rulesetSequence: outcome.rulesetSequence,
+    verification: outcome.verification,
   };
   if (outcome.error) payload.error = outcome.error;
   return payload;

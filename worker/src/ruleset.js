@@ -65,7 +65,7 @@ function refresh(current, settings, now) {
 async function fetchAndLoad(current, settings, now) {
   const fromKv = settings.kv ? await settings.kv.get("ruleset", "arrayBuffer") : null;
   if (fromKv !== null) {
-    load(current, new Uint8Array(fromKv), now);
+    await load(current, new Uint8Array(fromKv), now);
     current.etag = null;
     current.freshUntil = now + settings.rulesetTtlSecs;
     return;
@@ -74,13 +74,13 @@ async function fetchAndLoad(current, settings, now) {
   const answer = await getFromStore(settings, "/v1/ruleset", { etag: current.info ? current.etag : null });
   if (answer.status === "absent") throw new EdgeError("no_ruleset", "the store has no ruleset (404)");
   if (answer.status === "fresh") {
-    load(current, answer.bytes, now);
+    await load(current, answer.bytes, now);
     current.etag = answer.etag;
   }
   current.freshUntil = now + answer.maxAgeSecs;
 }
 
 /** Verifies and loads ruleset bytes; never goes back to an older sequence than the one in use. */
-function load(current, bytes, now) {
-  current.info = current.engine.loadRuleset(bytes, { now, minSequence: current.info?.sequence ?? 0 });
+async function load(current, bytes, now) {
+  current.info = await current.engine.loadRuleset(bytes, { now, minSequence: current.info?.sequence ?? 0 });
 }
