@@ -13,11 +13,13 @@
 //
 // ## The central store's HTTP API (what the client expects)
 //
-// - `GET {storeUrl}/v1/ruleset` → 200 with the binary ruleset snapshot (`application/octet-stream`), a
-//   strong `ETag` and `Cache-Control` (e.g. `public, max-age=60`); 304 when `If-None-Match` matches.
+// Both snapshot GETs send `Accept: application/vnd.persona-edge.snapshot` (the store's media type).
+// - `GET {storeUrl}/v1/ruleset` → 200 with the binary ruleset snapshot, a strong `ETag` and `Cache-Control`
+//   (the store sends `public, max-age=60, stale-while-revalidate=600`); 304 when `If-None-Match` matches.
 // - `GET {storeUrl}/v1/profiles/{subject}/snapshot` with `Authorization: Bearer {token}` → 200 with the
-//   binary profile snapshot, `ETag`, `Cache-Control: private, max-age=...`; 304 on `If-None-Match` match;
-//   401/403 when the token is wrong; 404 when there is no profile. (`subject` is URI-component encoded.)
+//   binary profile snapshot, `ETag`, `Cache-Control` (the store sends `private, no-cache`); 304 on
+//   `If-None-Match` match; 401/403 when the token is wrong; 404 when there is no profile. (`subject` is
+//   URI-component encoded.) A body larger than the core's size cap is refused (`oversized`) unread.
 // - `POST {storeUrl}/v1/feedback` with `Content-Type: application/json` and
 //   `{"events": FeedbackEvent[]}` → 202. Sent with `navigator.sendBeacon` when the page is hidden
 //   (a cross-origin store must answer the CORS preflight of a JSON POST), otherwise with `fetch`.
@@ -32,7 +34,16 @@
 // Stored snapshots are re-verified by the Engine (signature, audience, subject, expiry, rollback) before
 // every use; the highest sequence accepted is kept per subject (and for the ruleset) and anything lower
 // is refused as `rollback`. The read token is never stored.
-import type { Decision, DecisionContext, Engine, EngineOptions, PersonaErrorCode, Session, SessionEvent } from "./index.js";
+//
+// ## Start without a waterfall
+//
+// `start()` sends the ruleset and profile GETs at once (conditional on the ETags of the stored records,
+// read but not yet verified) while the WebAssembly module loads; then the Engine is created, the stored
+// copies are verified (WebCrypto Ed25519) and the answers accepted. A 304 is used only if the stored copy
+// verified; a stored copy counted on as fresh that does not verify is fetched after all.
+import type {
+  Decision, DecisionContext, Engine, EngineOptions, PersonaErrorCode, Session, SessionEvent, SessionState,
+} from "./engine.js";
 
 /** Any synchronous Storage-like object (localStorage, sessionStorage or your own). */
 export interface StorageLike {
@@ -51,7 +62,11 @@ export type SnapshotStatus =
   | "cached"
   /** The store could not be asked (network, timeout, 5xx...): the last good snapshot is used. */
   | "fallback"
-  /** The store sent a snapshot that does not verify; `sequence` is the last good one still in use, if any. */
+  /**
+   * The snapshot offered (by the store or the page) does not verify, or this runtime cannot verify it
+   * (`error: "unsupported_runtime"`: no Ed25519 in WebCrypto); `sequence` is the last good one still in
+   * use, if any.
+   */
   | "refused"
   /** No profile: anonymous visitor, or the store has none (404). Not used for the ruleset. */
   | "absent"
@@ -202,10 +217,11 @@ export interface FeedbackOptions {
   maxQueue?: number;
 }
 
-/** What the entry point injects: its `init` and `Engine` (set by `import { PersonaClient } from "persona-edge"`). */
+/** What the entry point injects (set by `import { PersonaClient } from "persona-edge"`). */
 export interface PersonaRuntime {
   init(): Promise<void>;
   Engine: new (options: EngineOptions) => Engine;
+  Session: typeof Session;
 }
 
 export interface PersonaClientOptions {
@@ -223,7 +239,8 @@ export interface PersonaClientOptions {
   token?: string | null;
   /**
    * The visitor's profile snapshot, when the page already has it (e.g. from a cookie): used instead of
-   * asking the store, and verified, rollback-checked and stored exactly like a fetched one.
+   * asking the store, and verified, rollback-checked and stored exactly like a fetched one. Without
+   * `subject`, the subject the verified snapshot names is adopted (see `client.subject`).
    */
   profileSnapshot?: Uint8Array | null;
   /**
@@ -251,21 +268,25 @@ export class PersonaClient {
   constructor(options: PersonaClientOptions);
 
   /**
-   * Loads the WebAssembly module, creates the Engine, restores the last good snapshots (re-verified) and
-   * the session, then syncs. Rejects only if the Engine cannot be created (module not loadable, invalid
-   * keys or audience). Calling it again returns the same promise.
+   * Sends the ruleset and profile requests and loads the WebAssembly module at the same time; then creates
+   * the Engine, restores the session and the last good snapshots (re-verified) and accepts the store's
+   * answers. Rejects only if the Engine cannot be created (module not loadable, invalid keys or audience);
+   * everything else (store, storage, refusals, `unsupported_runtime`) is in the report. Calling it again
+   * returns the same promise.
    */
   start(): Promise<SyncReport>;
 
   /**
    * Brings the ruleset and profile up to date (no request while the cached copies are fresh, unless
-   * `force`). Never rejects. Concurrent calls share one sync. Before `start()`, starts the client.
+   * `force`). Never rejects once started. Concurrent calls share one sync; a subject switched during it is
+   * synced before it ends. Before `start()`, starts the client.
    */
   sync(options?: { force?: boolean }): Promise<SyncReport>;
 
   /**
-   * Decides with the verified snapshots and the live session at `context.now` (default: the client's
-   * clock). Never throws; an expired snapshot is not used.
+   * Decides (synchronously) with the verified snapshots and the live session at `context.now` (default:
+   * the client's clock). Never throws; an expired snapshot is not used; without a usable ruleset
+   * `decision` is null (keep the page's default content).
    */
   decide(context?: DecisionContext): ClientDecision;
 
@@ -276,11 +297,15 @@ export class PersonaClient {
    * Replaces the live session (device, categories viewed, cart value). Never throws; an invalid session is
    * ignored and the result says why. Before `start()` it is applied when `start()` runs.
    */
-  setSession(session: Session): TrackResult;
+  setSession(session: SessionState | Session): TrackResult;
   /** Starts a new, empty session. */
   resetSession(): void;
 
-  /** Switches the visitor (null: anonymous) and/or the read token; call `sync()` afterwards. */
+  /**
+   * Switches the visitor (null: anonymous) and/or the read token: the previous profile is not used any
+   * more, the new subject's stored copy is restored (verified, asynchronously); call `sync()` to fetch it.
+   * An invalid subject or token changes nothing (it never throws).
+   */
   setSubject(subject: string | null, token?: string | null): void;
 
   /** Removes the stored profile snapshot of `subject` (default: the current one). */
@@ -303,10 +328,12 @@ export class PersonaClient {
 
   /** The report of the last sync, or null. */
   readonly lastReport: SyncReport | null;
-  /** The Engine once started, or null. */
+  /** The Engine once `start()` created it (after the module loaded), or null. */
   readonly engine: Engine | null;
-  /** The current subject, or null. */
+  /** The current subject (adopted from a verified `profileSnapshot` when none was given), or null. */
   readonly subject: string | null;
+  /** The live session as a plain object, or null before `start()` created it. */
+  readonly session: Required<SessionState> | null;
   /** Number of feedback events waiting to be sent. */
   readonly pendingFeedback: number;
 }

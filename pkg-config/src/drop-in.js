@@ -64,22 +64,13 @@ function base64url(text) {
 
 async function run() {
   const cfg = config();
-  const { init, inspectSnapshot, PersonaClient } = await import("./index.js").catch((e) => {
+  const { PersonaClient } = await import("./index.js").catch((e) => {
     throw coded("load_failed", e);
   });
   const options = { storeUrl: cfg.storeUrl, keys: cfg.keys, audience: cfg.audience, subject: cfg.subject, token: cfg.token };
-  if (cfg.snapshot) {
-    // The profile comes from the page (e.g. a cookie), not from the store. Its (not yet verified) header
-    // names the subject; the engine checks the signature over it, like any snapshot.
-    const bytes = base64url(cfg.snapshot);
-    options.profileSnapshot = bytes;
-    if (!options.subject) {
-      await init().catch((e) => {
-        throw coded("load_failed", e);
-      });
-      options.subject = inspectSnapshot(bytes).subject;
-    }
-  }
+  // The profile from the page (e.g. a cookie), not from the store: verified like any snapshot; without
+  // data-subject, the client adopts the subject the verified snapshot names.
+  if (cfg.snapshot) options.profileSnapshot = base64url(cfg.snapshot);
   let client;
   try {
     client = api.client = new PersonaClient(options);

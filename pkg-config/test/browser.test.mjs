@@ -1,7 +1,9 @@
-// The drop-in script (persona-edge/drop-in.js, from the BUILT package) in real headless Chromium: a static
-// shop page with default content in three slots, the package under /pkg/ and a fake store serving the
-// golden fixtures. Each scenario has its own URL prefix: /{scenario}/ is the page, /{scenario}/store/ the
-// store (the page's data-store="store" is relative).
+// The BUILT package in real headless Chromium. The drop-in script (persona-edge/drop-in.js): a static shop
+// page with default content in three slots, the package under /pkg/ and a fake store serving the golden
+// fixtures as the real store does (its media type, no-cache). Each scenario has its own URL prefix:
+// /{scenario}/ is the page, /{scenario}/store/ the store (the page's data-store="store" is relative).
+// And the engine itself (page/engine.html, support/engine-checks.mjs): every refusal through the browser's
+// WebCrypto Ed25519 with its code, and the golden decisions.
 // Run from pkg-config/test: node --test browser.test.mjs   (build first: node pkg-config/build.mjs)
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,8 +14,11 @@ import {
   artifactsDir, fixturesDir, goldenCase, launchChromium, manifest, pkgDir, readBody, send, sendFile, slotsOf,
   startServer, watch,
 } from "./browser/harness.mjs";
+import { EXPECTED_REFUSALS } from "./support/engine-checks.mjs";
 
 const pageDir = fileURLToPath(new URL("./browser/page/", import.meta.url));
+const supportDir = fileURLToPath(new URL("./support/", import.meta.url));
+const SNAPSHOT_TYPE = "application/vnd.persona-edge.snapshot";
 const fixture = (name) => readFileSync(join(fixturesDir, name));
 const ana = goldenCase("ana");
 const visitor = goldenCase("visitor");
@@ -27,6 +32,8 @@ const DEFAULTS = {
 const profiles = { ok: { c_ana_7f3a91: "ana.snap", c_ben_19c2e0: "ben.snap" }, tampered: { c_ana_7f3a91: "ana-tampered.snap" } };
 /** POST /{scenario}/store/v1/feedback bodies. */
 const feedback = [];
+/** When each store request arrived: { path, at } (ms). */
+const storeRequests = [];
 
 let server;
 let browser;
@@ -34,13 +41,17 @@ let browser;
 before(async () => {
   server = await startServer(async (req, res, url) => {
     if (url.pathname.startsWith("/pkg/")) return sendFile(res, pkgDir, url.pathname.slice("/pkg/".length));
+    if (url.pathname === "/support/engine-checks.mjs") return sendFile(res, supportDir, "engine-checks.mjs");
+    if (url.pathname.startsWith("/fixtures/")) return sendFile(res, fixturesDir, url.pathname.slice("/fixtures/".length));
+    if (url.pathname === "/engine/") return sendFile(res, pageDir, "engine.html");
     const m = url.pathname.match(/^\/(ok|tampered|down)\/(?:store(\/.*)|(.*))$/);
     if (!m) return send(res, 404, "not found");
     const [, scenario, storePath, pagePath] = m;
     if (pagePath !== undefined) return sendFile(res, pageDir, pagePath || "index.html");
+    storeRequests.push({ path: url.pathname, at: Date.now() });
     if (scenario === "down") return send(res, 500, "store down");
     // Snapshots may be kept (signed, re-verified on use) but are revalidated on every sync.
-    const snapshot = (file) => send(res, 200, fixture(file), "application/octet-stream", { "cache-control": "private, no-cache" });
+    const snapshot = (file) => send(res, 200, fixture(file), SNAPSHOT_TYPE, { "cache-control": "private, no-cache" });
     if (req.method === "GET" && storePath === "/v1/ruleset") return snapshot(manifest.ruleset);
     const profile = storePath.match(/^\/v1\/profiles\/([^/]+)\/snapshot$/);
     if (req.method === "GET" && profile) {
@@ -63,10 +74,11 @@ after(async () => {
 });
 
 /** Opens `path` with the clock pinned to the golden `now`; resolves once the drop-in reported back. */
-async function open(path, { cookies = [], fail = [], context: given } = {}) {
+async function open(path, { cookies = [], fail = [], context: given, setup } = {}) {
   const context = given ?? (await browser.newContext());
   if (cookies.length) await context.addCookies(cookies.map((c) => ({ ...c, url: server.origin })));
   for (const pattern of fail) await context.route(pattern, (route) => route.fulfill({ status: 404, body: "gone" }));
+  await setup?.(context);
   const page = await context.newPage();
   const seen = watch(page);
   await page.clock.setFixedTime(NOW_MS);
@@ -198,16 +210,75 @@ test("global config with a base64url snapshot cookie: personalized without askin
   await context.close();
 });
 
-for (const [what, pattern] of [["the .wasm", "**/persona_edge_bg.wasm"], ["the entry module", "**/pkg/index.js"]]) {
-  test(`${what} fails to load: persona:error, default content, no uncaught errors`, { timeout: 30_000 }, async () => {
-    const { page, context, seen, events, state, why } = await open("/ok/", { fail: [pattern] });
-    assert.deepEqual(events.map((e) => e.type), ["persona:error"], `one persona:error${why()}`);
-    assert.equal(events[0].detail.code, "load_failed");
-    assert.equal(state.error, "load_failed", `<html data-persona-error>${why()}`);
-    assertDefaults(state, why);
-    await page.click("#counter");
-    assert.equal(await page.textContent("#counter"), "clicked 1");
-    assert.deepEqual(seen.pageErrors, [], "no uncaught errors");
-    await context.close();
+test("the drop-in is one module: it loads nothing from the package but itself and the .wasm", { timeout: 30_000 }, async () => {
+  const from = server.requests.length;
+  const { context, events, why } = await open("/ok/");
+  assert.deepEqual(events.map((e) => e.type), ["persona:decision"], `one persona:decision${why()}`);
+  const loaded = server.requests.slice(from).filter((r) => r.startsWith("GET /pkg/"));
+  assert.deepEqual(loaded.sort(), ["GET /pkg/drop-in.js", "GET /pkg/persona_edge_bg.wasm"]);
+  await context.close();
+});
+
+test("the .wasm fails to load: persona:error load_failed, default content, no uncaught errors", { timeout: 30_000 }, async () => {
+  const { page, context, seen, events, state, why } = await open("/ok/", { fail: ["**/persona_edge_bg.wasm"] });
+  assert.deepEqual(events.map((e) => e.type), ["persona:error"], `one persona:error${why()}`);
+  assert.equal(events[0].detail.code, "load_failed");
+  assert.equal(state.error, "load_failed", `<html data-persona-error>${why()}`);
+  assertDefaults(state, why);
+  await page.click("#counter");
+  assert.equal(await page.textContent("#counter"), "clicked 1");
+  assert.deepEqual(seen.pageErrors, [], "no uncaught errors");
+  await context.close();
+});
+
+test("the engine in Chromium: every refusal through WebCrypto Ed25519 with its code, golden decisions", { timeout: 30_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = watch(page);
+  await page.goto(`${server.origin}/engine/`);
+  await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 15_000 });
+  const result = await page.evaluate(() => window.__result);
+  assert.equal(result.error, undefined, `${result.error}\n${seen.console.join("\n")}`);
+  assert.deepEqual(result.refusals, EXPECTED_REFUSALS);
+  assert.equal(Object.keys(result.golden).length, manifest.cases.length);
+  for (const c of manifest.cases) {
+    assert.deepEqual(result.golden[c.name].profile, c.expected.profile, c.name);
+    assert.deepEqual(result.golden[c.name].decision, c.expected.decision, c.name);
+  }
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});
+
+test("no waterfall: the store is asked while the .wasm is still loading", { timeout: 30_000 }, async () => {
+  let wasmServedAt = null;
+  const from = storeRequests.length;
+  const { context, seen, events, state, why } = await open("/ok/", {
+    setup: (ctx) => ctx.route("**/persona_edge_bg.wasm", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      wasmServedAt = Date.now();
+      await route.continue();
+    }),
   });
-}
+  assert.deepEqual(events.map((e) => e.type), ["persona:decision"], `one persona:decision${why()}`);
+  assertGoldenSlots(state, ana.expected.decision, why);
+  const asked = storeRequests.slice(from).filter((r) => /^\/ok\/store\/v1\/(ruleset|profiles\/)/.test(r.path));
+  assert.equal(asked.length, 2, `the ruleset and the profile were asked${why()}`);
+  assert.ok(wasmServedAt !== null);
+  for (const r of asked) assert.ok(r.at < wasmServedAt, `${r.path} asked ${wasmServedAt - r.at} ms before the .wasm was served`);
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});
+
+test("no Ed25519 in the browser's WebCrypto: persona:error unsupported_runtime, default content", { timeout: 30_000 }, async () => {
+  const { context, seen, events, state, why } = await open("/ok/", {
+    setup: (ctx) => ctx.addInitScript(() => {
+      crypto.subtle.importKey = () => Promise.reject(new DOMException("Unrecognized algorithm name", "NotSupportedError"));
+    }),
+  });
+  assert.deepEqual(events.map((e) => e.type), ["persona:error"], `one persona:error${why()}`);
+  assert.equal(events[0].detail.code, "unsupported_runtime");
+  assert.equal(state.error, "unsupported_runtime");
+  assertDefaults(state, why);
+  assert.deepEqual(seen.pageErrors, [], "no uncaught errors");
+  await context.close();
+});

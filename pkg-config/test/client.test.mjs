@@ -7,7 +7,8 @@ import { Engine, PersonaClient } from "persona-edge";
 
 import { SUBJECTS, flipByte, golden, makeSigner } from "./support/snapshots.mjs";
 import { BlockedStorage, FullStorage, MapStorage } from "./support/storage.mjs";
-import { startStore, unreachableUrl } from "./support/store-server.mjs";
+import { SNAPSHOT_TYPE, startStore, unreachableUrl } from "./support/store-server.mjs";
+import { startRealStore } from "./support/real-store.mjs";
 
 const G = golden();
 const NOW = G.now;
@@ -72,6 +73,7 @@ describe("sync", () => {
       const [profileRequest] = store.requestsTo(`/v1/profiles/${ANA}/snapshot`);
       assert.equal(profileRequest.headers.authorization, `Bearer ${TOKEN}`);
       assert.equal(profileRequest.headers["if-none-match"], undefined);
+      assert.equal(profileRequest.headers.accept, SNAPSHOT_TYPE);
 
       const result = c.decide(CONTEXT);
       assert.equal(result.personalized, true);
@@ -80,9 +82,9 @@ describe("sync", () => {
       assert.equal(result.error, undefined);
 
       const engine = new Engine({ keys: G.keys, audience: G.audience });
-      engine.loadRuleset(G.ruleset, { now: NOW });
-      engine.loadProfile(G.snap("ana.snap"), { now: NOW, subject: ANA });
-      assert.deepEqual(result.decision, engine.decide(CONTEXT));
+      await engine.loadRuleset(G.ruleset, { now: NOW });
+      const profile = await engine.verifyProfile(G.snap("ana.snap"), { now: NOW, subject: ANA });
+      assert.deepEqual(result.decision, engine.decide({ profile, context: CONTEXT }));
       assert.deepEqual(result.decision, G.cases.ana.expected.decision);
 
       // Persisted: the snapshots (base64url, with ETag and freshness) and the high-water marks.
@@ -324,6 +326,23 @@ describe("refused snapshots", () => {
     }
   });
 
+  test("an oversized snapshot is refused before its body is read; the last good one stays", async () => {
+    const store = await goldenStore("no-cache");
+    try {
+      const c = client(store.url);
+      await c.start();
+      store.state.profiles.set(ANA, { bytes: new Uint8Array(20000), cacheControl: "no-cache" });
+      const report = await c.sync();
+      assert.deepEqual(
+        [report.profile.status, report.profile.error, report.profile.httpStatus, report.profile.sequence],
+        ["refused", "oversized", 200, 7],
+      );
+      assert.equal(c.decide(CONTEXT).personalized, true);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("snapshots for another audience or subject are refused", async () => {
     const store = await startStore({
       ruleset: { bytes: G.ruleset, cacheControl: "no-cache" },
@@ -521,6 +540,36 @@ describe("profile snapshot handed over by the page", () => {
       await store.close();
     }
   });
+
+  test("without a subject: verified, then the subject it names is adopted (with its high-water mark)", async () => {
+    const store = await startStore({ ruleset: { bytes: G.ruleset, cacheControl: "no-cache" } });
+    try {
+      const storage = new MapStorage();
+      const c = client(store.url, { subject: null, token: null, storage, profileSnapshot: G.snap("ana.snap") });
+      assert.equal(c.subject, null);
+      const report = await c.start();
+      assert.deepEqual([report.profile.status, report.profile.sequence], ["fresh", 7]);
+      assert.equal(c.subject, ANA);
+      assert.equal(c.decide(CONTEXT).decision.subject, ANA);
+      assert.equal(storage.getItem(`${PREFIX}seq:profile:${ANA}`), "7");
+      assert.ok(storage.getItem(`${PREFIX}profile:${ANA}`), "stored under the adopted subject");
+      assert.equal(store.requestsTo(`/v1/profiles/${ANA}/snapshot`).length, 0);
+
+      // Under that subject's high-water mark it is a rollback: refused, and no subject is adopted.
+      storage.setItem(`${PREFIX}seq:profile:${ANA}`, "8");
+      const old = client(store.url, { subject: null, token: null, storage, profileSnapshot: G.snap("ana.snap") });
+      const refused = await old.start();
+      assert.deepEqual([refused.profile.status, refused.profile.error, refused.profile.sequence], ["refused", "rollback", null]);
+      assert.equal(old.subject, null);
+      assert.equal(old.decide(CONTEXT).personalized, false);
+
+      const forged = client(store.url, { subject: null, token: null, profileSnapshot: G.snap("ana-tampered.snap") });
+      assert.equal((await forged.start()).profile.error, "tampered");
+      assert.equal(forged.subject, null);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe("decide and track", () => {
@@ -542,6 +591,20 @@ describe("decide and track", () => {
       }
       assert.equal(c.decide().personalized, true);
       assert.equal(c.decide(null).personalized, true);
+
+      // Public methods never throw, whatever they are given (one guard turns it into their failure result).
+      const boom = () => {
+        throw new Error("boom");
+      };
+      const hostile = { get type() { return boom(); }, get kind() { return boom(); }, get device() { return boom(); } };
+      assert.deepEqual(c.track(hostile), { ok: false, error: "invalid_argument", message: "boom" });
+      assert.equal(c.setSession(hostile).ok, false);
+      assert.equal(c.recordOutcome(hostile), false);
+      assert.equal(c.recordShown({ decision: hostile }), 0);
+      assert.equal(c.setSubject(42), undefined);
+      assert.equal(c.subject, ANA, "an invalid subject changes nothing");
+      c.forgetProfile(42);
+      assert.equal(c.decide(CONTEXT).personalized, true);
 
       // Past the golden snapshots' expiry (+ skew): neither is used any more.
       t = 1796030100 + 301;
@@ -596,22 +659,25 @@ describe("decide and track", () => {
       const sessionStorage = new MapStorage();
       const c = client(store.url, { sessionStorage });
       assert.deepEqual(c.track({ type: "page_view", pageType: "product", category: "running" }), { ok: true, pending: true });
+      assert.equal(c.session, null, "no session before start()");
       await c.start();
-      assert.equal(c.engine.session.pageViews, 1);
+      assert.equal(c.session.pageViews, 1);
       const bad = c.track({ type: "teleport" });
       assert.equal(bad.ok, false);
       assert.equal(bad.error, "invalid_argument");
       assert.equal(c.track(null).ok, false);
       assert.deepEqual(c.track({ type: "page_view", pageType: "product", category: "running" }), { ok: true });
-      assert.equal(c.engine.session.pageViews, 2);
+      assert.equal(c.session.pageViews, 2);
+      assert.equal(JSON.parse(sessionStorage.getItem(`${PREFIX}session`)).pageViews, 2);
 
       // The next page of the same tab continues the session.
       const next = client(store.url, { sessionStorage });
       await next.start();
-      assert.equal(next.engine.session.pageViews, 2);
-      assert.deepEqual(next.engine.session.categories, [{ category: "running", views: 2 }]);
+      assert.equal(next.session.pageViews, 2);
+      assert.deepEqual(next.session.categories, [{ category: "running", views: 2 }]);
       next.resetSession();
-      assert.equal(next.engine.session.pageViews ?? 0, 0);
+      assert.equal(next.session.pageViews, 0);
+      assert.equal(sessionStorage.getItem(`${PREFIX}session`), null);
     } finally {
       await store.close();
     }
@@ -626,15 +692,15 @@ describe("decide and track", () => {
       assert.deepEqual(c.setSession(site), { ok: true, pending: true });
       c.track({ type: "page_view", pageType: "product", category: "camping" });
       await c.start();
-      assert.equal(c.engine.session.device, "mobile");
-      assert.equal(c.engine.session.pageViews, 4);
-      assert.deepEqual(c.engine.session.categories, [{ category: "camping", views: 4 }]);
+      assert.equal(c.session.device, "mobile");
+      assert.equal(c.session.pageViews, 4);
+      assert.deepEqual(c.session.categories, [{ category: "camping", views: 4 }]);
       const matched = c.decide(CONTEXT).decision.segments.filter((s) => s.matched).map((s) => s.name);
       assert.ok(matched.includes("mobile_shopper"), matched.join(","));
       const bad = c.setSession({ device: "toaster" });
       assert.equal(bad.ok, false);
       assert.equal(bad.error, "invalid_argument");
-      assert.equal(c.engine.session.device, "mobile", "an invalid session changes nothing");
+      assert.equal(c.session.device, "mobile", "an invalid session changes nothing");
     } finally {
       await store.close();
     }
@@ -806,5 +872,196 @@ describe("feedback", () => {
       }
       await store.close();
     }
+  });
+});
+
+describe("start without a waterfall", () => {
+  test("both requests leave before the engine exists, with the ETags of the stored records", async () => {
+    const store = await goldenStore("no-cache");
+    try {
+      const storage = new MapStorage();
+      await client(store.url, { storage }).start();
+      const etag = (key) => JSON.parse(storage.getItem(`${PREFIX}${key}`)).etag;
+      const calls = [];
+      const c = client(store.url, {
+        storage,
+        fetch: (url, init) => {
+          calls.push({ url, etag: init.headers["if-none-match"], engine: c.engine });
+          return fetch(url, init);
+        },
+      });
+      const started = c.start();
+      assert.equal(calls.length, 2, "both GETs are sent at once");
+      assert.equal(c.engine, null, "before the module is initialized and the engine created");
+      assert.deepEqual(calls.map((call) => call.etag), [etag("ruleset"), etag(`profile:${ANA}`)]);
+      const report = await started;
+      assert.deepEqual([report.ruleset.status, report.profile.status], ["not_modified", "not_modified"]);
+      assert.notEqual(c.engine, null);
+      assert.equal(calls.length, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a 304 counts only if the stored copy verifies; a stored copy counted on as fresh that does not is fetched", async () => {
+    const store = await goldenStore("private, max-age=60");
+    try {
+      const storage = new MapStorage();
+      await client(store.url, { storage }).start();
+      const tamper = (key, bytes, changes = {}) => {
+        const record = JSON.parse(storage.getItem(`${PREFIX}${key}`));
+        storage.setItem(`${PREFIX}${key}`, JSON.stringify({ ...record, bytes: Buffer.from(bytes).toString("base64url"), ...changes }));
+        return record;
+      };
+      // The ruleset record still claims to be fresh; the profile one is stale and will be revalidated.
+      tamper("ruleset", flipByte(G.ruleset));
+      const profile = tamper(`profile:${ANA}`, G.snap("ana-tampered.snap"), { freshUntil: 0 });
+      const before = store.state.requests.length;
+      const c = client(store.url, { storage });
+      const report = await c.start();
+      assert.deepEqual([report.ruleset.status, report.profile.status], ["fresh", "fresh"]);
+      const requests = store.state.requests.slice(before);
+      const rulesets = requests.filter((r) => r.path === "/v1/ruleset");
+      assert.deepEqual(rulesets.map((r) => r.headers["if-none-match"]), [undefined], "asked once the copy did not verify");
+      const profiles = requests.filter((r) => r.path === `/v1/profiles/${ANA}/snapshot`);
+      assert.deepEqual(profiles.map((r) => r.headers["if-none-match"]), [profile.etag, undefined], "the 304 was not used");
+      assert.deepEqual(c.decide(CONTEXT).decision, G.cases.ana.expected.decision);
+      const stored = JSON.parse(storage.getItem(`${PREFIX}profile:${ANA}`));
+      assert.ok(Buffer.from(stored.bytes, "base64url").equals(Buffer.from(G.snap("ana.snap"))), "the good bytes are stored");
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("subject switches", () => {
+  const BEN = SUBJECTS.ben;
+  const BEN_TOKEN = "read-token-ben";
+
+  test("while the profile request is in flight: the old answer is ignored and the new subject synced", async () => {
+    const store = await startStore({
+      ruleset: { bytes: G.ruleset, cacheControl: "no-cache" },
+      profiles: { [ANA]: { bytes: G.snap("ana.snap"), delayMs: 300 }, [BEN]: { bytes: G.snap("ben.snap") } },
+      tokens: { [ANA]: TOKEN, [BEN]: BEN_TOKEN },
+    });
+    try {
+      const storage = new MapStorage();
+      const c = client(store.url, { storage });
+      const started = c.start();
+      await until(() => c.engine !== null);
+      await until(() => store.requestsTo(`/v1/profiles/${ANA}/snapshot`).length === 1);
+      c.setSubject(BEN, BEN_TOKEN);
+      assert.equal(c.subject, BEN);
+      assert.equal(c.decide(CONTEXT).personalized, false, "the previous profile is no longer used");
+      const report = await started;
+      assert.equal(report.profile.status, "fresh");
+      assert.equal(c.decide(G.cases.ben.context).decision.subject, BEN);
+      assert.equal(storage.getItem(`${PREFIX}profile:${ANA}`), null, "ana's late answer was not accepted");
+      assert.equal(storage.getItem(`${PREFIX}seq:profile:${ANA}`), null);
+      const [benRequest] = store.requestsTo(`/v1/profiles/${BEN}/snapshot`);
+      assert.equal(benRequest.headers.authorization, `Bearer ${BEN_TOKEN}`);
+
+      // Logout, then back: ben's stored copy is restored (verified) without asking the store.
+      const requests = store.state.requests.length;
+      c.setSubject(null);
+      assert.equal(c.decide(CONTEXT).personalized, false);
+      c.setSubject(BEN, BEN_TOKEN);
+      await until(() => c.decide(G.cases.ben.context).personalized);
+      assert.equal(c.decide(G.cases.ben.context).profileStatus, "cached");
+      assert.equal(store.state.requests.length, requests);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("a runtime without Ed25519 in WebCrypto", () => {
+  test("reported as unsupported_runtime; decide gives decision null without throwing; stored copies are kept", async () => {
+    const store = await goldenStore("no-cache");
+    const storage = new MapStorage();
+    const subtle = globalThis.crypto.subtle;
+    try {
+      await client(store.url, { storage }).start();
+      subtle.importKey = async () => {
+        throw new DOMException("Unrecognized algorithm name", "NotSupportedError");
+      };
+      const c = client(store.url, { storage });
+      const report = await c.start();
+      assert.deepEqual(
+        [report.ruleset.status, report.ruleset.error, report.ruleset.sequence],
+        ["refused", "unsupported_runtime", null],
+      );
+      assert.deepEqual([report.profile.error, report.profile.sequence], ["unsupported_runtime", null]);
+      const result = c.decide(CONTEXT);
+      assert.deepEqual(
+        [result.decision, result.personalized, result.error, result.rulesetStatus],
+        [null, false, "no_ruleset", "refused"],
+      );
+      assert.ok(storage.getItem(`${PREFIX}ruleset`), "the stored ruleset is kept");
+      assert.ok(storage.getItem(`${PREFIX}profile:${ANA}`), "the stored profile is kept");
+    } finally {
+      delete subtle.importKey;
+      await store.close();
+    }
+    // With Ed25519 back, the kept copies verify again (here offline).
+    const back = client(await unreachableUrl(), { storage });
+    const report = await back.start();
+    assert.deepEqual([report.ruleset.status, report.profile.status], ["fallback", "fallback"]);
+    assert.equal(back.decide(CONTEXT).personalized, true);
+  });
+});
+
+describe("against the real store (persona serve, seeded)", () => {
+  let store;
+  before(async () => {
+    store = await startRealStore();
+  });
+  after(() => store?.close());
+
+  test("syncs, revalidates, decides and sends feedback the store accepts; 403 and 404 as documented", async () => {
+    const token = store.token(ANA);
+    const storage = new MapStorage();
+    const real = (options = {}) => client(store.url, { keys: [store.publicKey], token, storage, now: undefined, ...options });
+
+    const c = real();
+    const report = await c.start();
+    assert.deepEqual([report.ruleset.status, report.ruleset.httpStatus], ["fresh", 200]);
+    assert.deepEqual([report.profile.status, report.profile.httpStatus], ["fresh", 200]);
+    assert.ok(report.profile.sequence >= 1);
+    const { decision, personalized } = c.decide({ consentBanner: "accepted" });
+    assert.equal(personalized, true);
+    assert.equal(decision.subject, ANA);
+    assert.ok(decision.segments.some((s) => s.name === "service_situation" && s.matched), "ana's refund is pending");
+
+    // The stand-in store of the other tests speaks the same protocol.
+    const raw = await fetch(`${store.url}/v1/ruleset`);
+    assert.equal(raw.headers.get("content-type"), SNAPSHOT_TYPE);
+    assert.match(raw.headers.get("etag"), /^".+"$/);
+    assert.match(raw.headers.get("cache-control"), /max-age=60/);
+    await raw.arrayBuffer();
+
+    // The ruleset is fresh for 60 s (not asked); the profile (private, no-cache) is revalidated: 304.
+    const again = await c.sync();
+    assert.equal(again.ruleset.status, "cached");
+    assert.deepEqual([again.profile.status, again.profile.httpStatus], ["not_modified", 304]);
+    const reloaded = real();
+    const restored = await reloaded.start();
+    assert.deepEqual([restored.ruleset.status, restored.profile.status], ["cached", "not_modified"]);
+    assert.deepEqual(reloaded.decide({ consentBanner: "accepted" }).decision, decision);
+
+    // Feedback with the read token in each event: accepted.
+    assert.equal(c.recordShown(decision), decision.content.length);
+    assert.deepEqual(await c.flush(), { sent: decision.content.length, pending: 0, dropped: 0 });
+
+    const wrong = real({ token: store.token(SUBJECTS.ben), storage: new MapStorage() });
+    const forbidden = await wrong.start();
+    assert.deepEqual(
+      [forbidden.profile.status, forbidden.profile.error, forbidden.profile.httpStatus],
+      ["unavailable", "forbidden", 403],
+    );
+    const nobody = real({ subject: "c_nobody", token: store.token("c_nobody"), storage: new MapStorage() });
+    const absent = await nobody.start();
+    assert.deepEqual([absent.profile.status, absent.profile.httpStatus], ["absent", 404]);
+    assert.equal(nobody.decide().personalized, false);
   });
 });

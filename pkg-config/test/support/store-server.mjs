@@ -1,6 +1,7 @@
 // A small local stand-in for the central store's HTTP API (see client.d.ts), for the client tests:
 // GET /v1/ruleset, GET /v1/profiles/{subject}/snapshot (Bearer token), POST /v1/feedback.
-// Every request is logged; resources can be swapped, made to fail or to hang between requests.
+// Every request is logged; resources can be swapped, made to fail, to hang or to answer late between
+// requests. Snapshots are served as the real store serves them (its media type, ETag, Cache-Control, 304).
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
@@ -11,8 +12,12 @@ import { createServer } from "node:http";
  * @property {string} [etag] ETag (default: a strong tag of the bytes' SHA-256)
  * @property {number} [status] answer this status instead (e.g. 503), with no body
  * @property {boolean} [hang] never answer (to test timeouts)
+ * @property {number} [delayMs] answer only after this long
  * @property {number} [age] Age header
  */
+
+/** The media type of snapshots (what the real store sends). */
+export const SNAPSHOT_TYPE = "application/vnd.persona-edge.snapshot";
 
 const etagOf = (bytes) => `"${createHash("sha256").update(bytes).digest("base64url").slice(0, 27)}"`;
 
@@ -36,7 +41,8 @@ export async function startStore({ ruleset = null, profiles = {}, tokens = {} } 
   };
   const hanging = new Set();
 
-  function serveSnapshot(req, res, resource) {
+  async function serveSnapshot(req, res, resource) {
+    if (resource?.delayMs) await new Promise((r) => setTimeout(r, resource.delayMs));
     if (!resource) {
       res.writeHead(404).end();
       return;
@@ -58,7 +64,7 @@ export async function startStore({ ruleset = null, profiles = {}, tokens = {} } 
       return;
     }
     state.bodiesSent++;
-    res.writeHead(200, { ...headers, "content-type": "application/octet-stream", "content-length": resource.bytes.length });
+    res.writeHead(200, { ...headers, "content-type": SNAPSHOT_TYPE, "content-length": resource.bytes.length });
     res.end(Buffer.from(resource.bytes));
   }
 
@@ -69,7 +75,7 @@ export async function startStore({ ruleset = null, profiles = {}, tokens = {} } 
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       if (req.method === "GET" && path === "/v1/ruleset") {
-        serveSnapshot(req, res, state.ruleset);
+        serveSnapshot(req, res, state.ruleset).catch(() => {});
         return;
       }
       const profile = path.match(/^\/v1\/profiles\/([^/]+)\/snapshot$/);
@@ -84,7 +90,7 @@ export async function startStore({ ruleset = null, profiles = {}, tokens = {} } 
           res.writeHead(403).end();
           return;
         }
-        serveSnapshot(req, res, state.profiles.get(subject));
+        serveSnapshot(req, res, state.profiles.get(subject)).catch(() => {});
         return;
       }
       if (req.method === "POST" && path === "/v1/feedback") {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { init, Engine, isPersonaError } from "persona-edge";
+import { init, Engine, Session, isPersonaError } from "persona-edge";
 
 const dir = process.argv[2] ?? fileURLToPath(new URL("../../../../tests/fixtures/decisions/", import.meta.url));
 const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
@@ -16,22 +16,23 @@ const now = ben.context.now;
 await init(); // a resolved no-op in Node; kept so the same code works everywhere
 
 const engine = new Engine({ keys: manifest.keyring, audience: manifest.audience });
-engine.loadRuleset(readFileSync(join(dir, manifest.ruleset)), { now });
-const info = engine.loadProfile(readFileSync(join(dir, ben.profile)), { now });
-engine.setSession(ben.session);
-const decision = engine.decide(ben.context);
+await engine.loadRuleset(readFileSync(join(dir, manifest.ruleset)), { now });
+const profile = await engine.verifyProfile(readFileSync(join(dir, ben.profile)), { now });
+const session = new Session();
+session.set(ben.session);
+const decision = engine.decide({ profile, session, context: ben.context });
 
 // A refused snapshot must be a PersonaError with a stable code.
 let tampered = null;
 try {
-  engine.loadProfile(readFileSync(join(dir, "ana-tampered.snap")), { now });
+  await engine.verifyProfile(readFileSync(join(dir, "ana-tampered.snap")), { now });
 } catch (error) {
   tampered = isPersonaError(error) ? error.code : `not a PersonaError: ${error}`;
 }
 
 console.log(JSON.stringify({
   channel: decision.channel.channel,
-  subject: info.subject,
+  subject: profile.subject,
   personalized: decision.personalized,
   slots: Object.fromEntries(decision.content.map((c) => [c.slot, c.variant])),
   tampered,

@@ -1,5 +1,6 @@
 // A user's Vite app: `persona-edge` resolves to the browser entry, `await init()` loads the .wasm that Vite
-// emitted as an asset, then the Engine verifies the golden snapshots (served from the public dir) and decides.
+// emitted as an asset, then the Engine verifies the golden snapshots (served from the public dir;
+// WebCrypto Ed25519) and decides.
 import { init, Engine } from "persona-edge";
 
 const status = (value) => (document.body.dataset.status = value);
@@ -19,10 +20,9 @@ try {
 
   const engine = new Engine({ keys: manifest.keyring, audience: manifest.audience });
   const now = ben.context.now;
-  engine.loadRuleset(ruleset, { now });
-  engine.loadProfile(profile, { now });
-  engine.setSession(ben.session);
-  const decision = engine.decide(ben.context);
+  await engine.loadRuleset(ruleset, { now });
+  const verified = await engine.verifyProfile(profile, { now });
+  const decision = engine.decide({ profile: verified, session: ben.session, context: ben.context });
 
   document.getElementById("channel").textContent = decision.channel.channel ?? "none";
   for (const choice of decision.content) {
