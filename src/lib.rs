@@ -49,4 +49,5 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+// SAFETY: wasm32 without atomics has one thread; talc owns the memory it grows.
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

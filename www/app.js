@@ -8,7 +8,8 @@
 //   - the send time over a 7 x 24 heatmap of the customer's activity (from /api/profile, local time),
 //   - the content chosen per slot and why,
 //   - consent switches that change the profile (POST /api/consent) and reload to show the next decision.
-// It runs before the drop-in (module scripts run in document order), so no event is missed. For tests it sets
+// The drop-in is an async module (it runs as soon as it is loaded, not after this script): a decision made
+// before this script started is read from window.personaEdge.detail / .error. For tests it sets
 // <html data-panel="decided|error"> and <html data-profile="loaded|none|error"> when done.
 import { CHANNELS } from "/personas.mjs";
 
@@ -476,6 +477,7 @@ function start() {
   });
   const fromEdge = edgeDecision();
   if (fromEdge) showDecision(fromEdge, "edge");
+  else if (config.detail) showDecision(config.detail, "browser"); // the drop-in decided before this ran
   else if (config.error) showError(config.error); // the drop-in failed before this ran
   renderHeatmap();
   showFlash();

@@ -300,6 +300,30 @@ function switcherHtml(current) {
   }).join("\n        ");
 }
 
+/**
+ * The signed snapshots to inline into the page (the drop-in's bootstrap: it then asks the store nothing
+ * before deciding): the ruleset and the visitor's profile snapshot, base64url, fetched by the shop's back
+ * end from the store (any missing one is simply left out: the drop-in then fetches it).
+ */
+async function bootstrapSnapshots(config, visitor) {
+  const get = async (path, token) => {
+    try {
+      const response = await fetch(config.storeUrl + path, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        signal: AbortSignal.timeout(STORE_TIMEOUT_MS),
+      });
+      return response.ok ? Buffer.from(await response.arrayBuffer()).toString("base64url") : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [ruleset, snapshot] = await Promise.all([
+    get("/v1/ruleset"),
+    visitor.subject && visitor.token ? get(`/v1/profiles/${encodeURIComponent(visitor.subject)}/snapshot`, visitor.token) : undefined,
+  ]);
+  return { ruleset, snapshot };
+}
+
 /** The drop-in's configuration for this visitor (see pkg-config/src/drop-in.js), with the persona's session. */
 function pageConfig(config, keys, visitor) {
   return {
@@ -326,11 +350,17 @@ function routes(config) {
   const templatePath = join(HERE, "index.html");
 
   return {
-    async "GET /"(req, res) {
+    async "GET /"(req, res, url) {
       const visitor = visitorOf(req);
-      const [template, keys] = await Promise.all([readFile(templatePath, "utf8"), currentKeys()]);
+      // `?bootstrap=1`: the snapshots are inlined (no request of the drop-in before it decides).
+      const bootstrap = url.searchParams.get("bootstrap") === "1";
+      const [template, keys, inlined] = await Promise.all([
+        readFile(templatePath, "utf8"),
+        currentKeys(),
+        bootstrap ? bootstrapSnapshots(config, visitor) : {},
+      ]);
       const html = fill(template, {
-        config: `<script>window.personaEdge = ${scriptJson(pageConfig(config, keys, visitor))};</script>`,
+        config: `<script>window.personaEdge = ${scriptJson({ ...pageConfig(config, keys, visitor), ...inlined })};</script>`,
         switcher: switcherHtml(visitor.persona),
         personaName: escapeHtml(visitor.persona.name),
         signedIn: visitor.subject === null

@@ -52,6 +52,9 @@ export class SnapshotSync {
   ready = null;
   /** Profile snapshot bytes handed over by the page, used instead of asking the store. */
   pageSnapshot = null;
+  /** Ruleset snapshot bytes handed over by the page (the bootstrap), used at start instead of asking the
+   * store; later syncs ask the store as usual. */
+  pageRuleset = null;
   ruleset = newSlot("ruleset", null, "unavailable");
   profile;
   #options;
@@ -60,12 +63,13 @@ export class SnapshotSync {
   /**
    * @param {{ storeUrl: string, timeoutMs: number, skew: number, now: () => number, token: () => string | null,
    *   storage: import("./client-storage.js").SnapshotStorage, fetch?: typeof fetch, subject: string | null,
-   *   pageSnapshot: Uint8Array | null }} options
+   *   pageSnapshot: Uint8Array | null, pageRuleset: Uint8Array | null }} options
    */
   constructor(options) {
     this.#options = options;
     this.profile = newSlot("profile", options.subject, "absent");
     this.pageSnapshot = options.pageSnapshot;
+    this.pageRuleset = options.pageRuleset ?? null;
     const base = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     // The answer is handed over once the module is ready: its size caps are needed to read the body.
     this.#fetch = async (url, init) => {
@@ -157,6 +161,13 @@ export class SnapshotSync {
     slot.error = slot.message = slot.httpStatus = undefined;
     const now = this.#options.now();
     if (slot.info && !this.usable(slot, now)) this.#drop(slot);
+    if (slot.kind === "ruleset" && this.pageRuleset) {
+      // The bootstrap: bytes inlined by the page, verified like bytes from the store; no request now.
+      const given = this.pageRuleset;
+      this.pageRuleset = null;
+      if (await this.#settled(slot)) await this.#accept(slot, { bytes: given });
+      if (this.usable(slot)) return;
+    }
     if (slot.kind === "profile") {
       const given = this.pageSnapshot;
       if (given) {

@@ -244,6 +244,11 @@ export interface PersonaClientOptions {
    */
   profileSnapshot?: Uint8Array | null;
   /**
+   * The ruleset snapshot, when the page inlines it (the bootstrap: with `profileSnapshot` nothing is asked of
+   * the store before the first decision): verified like a fetched one; later `sync()` calls ask the store.
+   */
+  rulesetSnapshot?: Uint8Array | null;
+  /**
    * Where the last good snapshots, their ETags and the rollback high-water marks are kept: any
    * Storage-like object, or "memory". Default: localStorage when usable, else memory. Storage errors
    * (QuotaExceededError, SecurityError...) never throw; they are listed in the sync report.

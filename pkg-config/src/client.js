@@ -54,7 +54,7 @@ export class PersonaClient {
   /** Throws a TypeError on invalid options (the only exception the client ever throws). */
   constructor(options) {
     if (!options || typeof options !== "object") bad("options", "an object");
-    const { runtime, storeUrl, keys, audience, now, fetch, profileSnapshot } = options;
+    const { runtime, storeUrl, keys, audience, now, fetch, profileSnapshot, rulesetSnapshot } = options;
     if (typeof runtime?.init !== "function" || typeof runtime.Engine !== "function" || typeof runtime.Session !== "function") {
       bad("options.runtime", 'bound by the entry point: import PersonaClient from "persona-edge"');
     }
@@ -67,8 +67,8 @@ export class PersonaClient {
       bad("options.now", "Unix seconds or a function returning them");
     }
     if (fetch !== undefined && typeof fetch !== "function") bad("options.fetch", "a fetch-compatible function");
-    if (profileSnapshot !== undefined && profileSnapshot !== null && !(profileSnapshot instanceof Uint8Array)) {
-      bad("options.profileSnapshot", "a Uint8Array");
+    for (const [name, value] of [["profileSnapshot", profileSnapshot], ["rulesetSnapshot", rulesetSnapshot]]) {
+      if (value !== undefined && value !== null && !(value instanceof Uint8Array)) bad(`options.${name}`, "a Uint8Array");
     }
     const skew = options.clockSkewSecs ?? DEFAULT_SKEW_SECS;
     if (!Number.isSafeInteger(skew) || skew < 0) bad("options.clockSkewSecs", "a whole number >= 0");
@@ -100,6 +100,7 @@ export class PersonaClient {
       fetch,
       subject,
       pageSnapshot: profileSnapshot ?? null,
+      pageRuleset: rulesetSnapshot ?? null,
       now: () => this.#now(),
       token: () => this.#token,
       storage: new SnapshotStorage(storage, prefix),

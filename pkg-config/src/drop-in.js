@@ -6,9 +6,19 @@
 //   <h2 data-persona-slot="hero">Default hero text</h2>
 //
 // Optional: data-subject + data-token (without them: non-personalized), or data-snapshot (base64url profile
-// snapshot bytes, e.g. from a cookie; the store is then not asked for the profile). Instead of data-*
-// attributes a page may set `window.personaEdge = { store, keys, audience, subject, token, snapshot,
-// context, session }` before this script runs (attributes win); `session` is the live session (device,
+// snapshot bytes, e.g. from a cookie; the store is then not asked for the profile), and data-ruleset
+// (base64url ruleset snapshot bytes: the bootstrap; with it and data-snapshot the drop-in requests nothing
+// before deciding but its .wasm).
+//
+// No waterfall: the drop-in is ONE module file; let the browser fetch it and its .wasm with the page:
+//   <link rel="modulepreload" href="https://cdn.example/persona-edge/drop-in.js">
+//   <link rel="preload" href="https://cdn.example/persona-edge/persona_edge_bg.wasm" as="fetch"
+//     type="application/wasm" crossorigin>
+// The module is compiled while it streams in (WebAssembly.instantiateStreaming; serve the .wasm as
+// application/wasm), in parallel with the ruleset and profile requests.
+//
+// Instead of data-* attributes a page may set `window.personaEdge = { store, keys, audience, subject, token,
+// snapshot, ruleset, context, session }` before this script runs (attributes win); `session` is the live session (device,
 // categories viewed, cart value) as the site knows it.
 //
 // It syncs from the store, decides, and fills every `[data-persona-slot="NAME"]` with the chosen variant's
@@ -18,7 +28,8 @@
 // `document` (detail: { decision, personalized, profileStatus, rulesetStatus }).
 // On any failure (store down, refused snapshot, wasm not loading, ...) the page keeps its default content,
 // `persona:error` is dispatched (detail: { code, message }) and `<html data-persona-error="CODE">` is set.
-// It never throws into the page and never blocks rendering. Debugging: window.personaEdge.{client,decision}.
+// It never throws into the page and never blocks rendering. Debugging: window.personaEdge.{client,decision};
+// `window.personaEdge.detail` keeps the last `persona:decision` detail for scripts that start later.
 
 const api = (window.personaEdge =
   window.personaEdge && typeof window.personaEdge === "object" ? window.personaEdge : {});
@@ -71,6 +82,9 @@ async function run() {
   // The profile from the page (e.g. a cookie), not from the store: verified like any snapshot; without
   // data-subject, the client adopts the subject the verified snapshot names.
   if (cfg.snapshot) options.profileSnapshot = base64url(cfg.snapshot);
+  // The bootstrap: the ruleset snapshot inlined by the page (or the edge), so that nothing is requested
+  // before deciding but the .wasm (preload it: see the header).
+  if (cfg.ruleset) options.rulesetSnapshot = base64url(cfg.ruleset);
   let client;
   try {
     client = api.client = new PersonaClient(options);
@@ -105,7 +119,9 @@ async function run() {
     el.dataset.personaVariant = choice.variant;
     client.recordShown(decision, { slot: choice.slot, variant: choice.variant }); // never throws
   }
-  emit("persona:decision", { decision, personalized, profileStatus, rulesetStatus });
+  // Kept for page scripts that start after this ran (an async drop-in can finish first).
+  api.detail = { decision, personalized, profileStatus, rulesetStatus };
+  emit("persona:decision", api.detail);
   client.flush(); // never rejects
 }
 

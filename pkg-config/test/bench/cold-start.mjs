@@ -1,8 +1,8 @@
 // One cold start of persona-edge in a fresh Node process (run by node-bench.mjs, a few times).
 //
 //   node cold-start.mjs DIR glue [PKG]   compile + instantiate the module from bytes already in memory
-//                                   (WebAssembly.Module + the glue's initSync), then Engine, loadRuleset,
-//                                   loadProfile, first decide: each step timed.
+//                                   (WebAssembly.Module + the browser entry's initSync), then Engine,
+//                                   loadRuleset, verifyProfile, first decide: each step timed.
 //   node cold-start.mjs DIR entry [PKG]  `await import("persona-edge")` as a user would (the Node entry reads the
 //                                   .wasm file and compiles + instantiates it synchronously at import), then
 //                                   the same steps.
@@ -29,29 +29,29 @@ const lap = (name) => {
 };
 
 let Engine;
+let Session;
 if (mode === "entry") {
   t = performance.now();
-  ({ Engine } = await import(pkgArg ? pathToFileURL(join(pkgDir, "node.js")).href : "persona-edge"));
+  ({ Engine, Session } = await import(pkgArg ? pathToFileURL(join(pkgDir, "node.js")).href : "persona-edge"));
   lap("importEntry");
 } else {
-  const wasmBytes = readFileSync(join(pkgDir, "wasm/persona_edge_bg.wasm"));
-  const glue = await import(pathToFileURL(join(pkgDir, "wasm/persona_edge.js")).href);
+  const wasmBytes = readFileSync(join(pkgDir, "persona_edge_bg.wasm"));
+  const entry = await import(pathToFileURL(join(pkgDir, "index.js")).href);
   t = performance.now();
   const module = new WebAssembly.Module(wasmBytes);
   lap("compile");
-  glue.initSync({ module });
+  entry.initSync({ module });
   lap("instantiate");
-  Engine = glue.Engine;
+  ({ Engine, Session } = entry);
 }
 const { now } = meta;
 const engine = new Engine({ keys: [meta.public_key_hex], audience: meta.audience });
 lap("newEngine");
-engine.loadRuleset(rulesetBytes, { now });
+await engine.loadRuleset(rulesetBytes, { now });
 lap("loadRuleset");
-engine.loadProfile(profileBytes, { now, subject: first.subject });
-lap("loadProfile");
-engine.setSession(first.session);
-const decision = engine.decide(first.context);
+const profile = await engine.verifyProfile(profileBytes, { now, subject: first.subject });
+lap("verifyProfile");
+const decision = engine.decide({ profile, session: Session.from(first.session), context: first.context });
 lap("firstDecide");
 const matched = decision.segments.filter((s) => s.matched).map((s) => s.name).join(",");
 if (matched !== first.expected.join(",")) throw new Error(`cold start decided [${matched}], expected [${first.expected}]`);

@@ -1,9 +1,8 @@
-// The cold-start worker of workerd-bench.mjs: imports the package's CompiledWasm module and its JS glue
-// WITHOUT instantiating them at import, so that the first request can time each step in the isolate:
-// instantiate (the glue's initSync), new Engine, loadRuleset, loadProfile, first decide.
-// (Compiling the .wasm happens when workerd loads the worker, before any request: see workerd-bench.mjs.)
-import wasmModule from "./node_modules/persona-edge/wasm/persona_edge_bg.wasm";
-import { Engine, initSync } from "./node_modules/persona-edge/wasm/persona_edge.js";
+// The cold-start worker of workerd-bench.mjs: the package's "workerd" entry (one module, its .wasm a
+// CompiledWasm module) is imported on the FIRST request, so that the request can time each step in the
+// isolate: import + instantiate (the entry's initSync at import), new Engine, loadRuleset, verifyProfile,
+// first decide. (Compiling the .wasm happens when workerd loads the worker, before any request: see
+// workerd-bench.mjs.)
 import { fromHex } from "./shared.mjs";
 
 export default {
@@ -20,16 +19,15 @@ export default {
         steps[name] = at - t;
         t = at;
       };
-      initSync({ module: wasmModule });
+      const { Engine, Session } = await import("persona-edge");
       lap("instantiate");
       const engine = new Engine({ keys: [meta.public_key_hex], audience: meta.audience });
       lap("newEngine");
-      engine.loadRuleset(rulesetBytes, { now });
+      await engine.loadRuleset(rulesetBytes, { now });
       lap("loadRuleset");
-      engine.loadProfile(profileBytes, { now, subject: profile.subject });
-      lap("loadProfile");
-      engine.setSession(profile.session);
-      const decision = engine.decide(profile.context);
+      const verified = await engine.verifyProfile(profileBytes, { now, subject: profile.subject });
+      lap("verifyProfile");
+      const decision = engine.decide({ profile: verified, session: Session.from(profile.session), context: profile.context });
       lap("firstDecide");
       const matched = decision.segments.filter((s) => s.matched).map((s) => s.name);
       return Response.json({ steps, matched });

@@ -9,15 +9,17 @@
 // `cargo run --release --example bench_profiles -- DIR`; they are generated when DIR/meta.json is missing.
 //
 // What is timed (after checking that all engines match exactly the same segments for every profile):
-//   persona-edge decide    one Engine per profile, ruleset and profile verified + loaded and the session set
-//                          beforehand; `engine.decide(context)` on all 1,000: segments AND channel, send time,
-//                          content slots, and the whole Decision converted to JS objects.
+//   persona-edge decide    one Engine (as per page or isolate) with the ruleset, each profile verified once
+//                          beforehand (a VerifiedProfile) and its session a Session; `engine.decide({ profile,
+//                          session, context })` on all 1,000: segments AND channel, send time, content
+//                          slots, and the whole Decision converted to JS objects.
 //   persona-edge decide,   the same with a ruleset that has no segments (same policies): what a decision
 //     no segments          costs besides the 50 segments.
 //   json-logic-engine      compiled (`engine.build(rule)`, generated JS) and interpreted (`engine.run`), the 50
 //                          rules on each profile's data document (built beforehand, not timed).
 //   json-logic-js          `jsonLogic.apply(rule, data)`, same.
-//   loadProfile            Ed25519 verify + decode of one profile snapshot (once per snapshot, not per decision).
+//   verifyProfile          WebCrypto Ed25519 verify + every other check + decode of one profile snapshot
+//                          (a first request), and the same bytes again (a returning visitor: cache hit).
 //   loadRuleset            verify + decode + validate of the 50-segment ruleset snapshot.
 //   cold start             fresh `node` processes (cold-start.mjs), median of several.
 // Results: a table on stdout and DIR/node-results.json.
@@ -30,8 +32,8 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
-  checkAgreement, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, median, parseProfiles, passDecide,
-  passLoadProfile, passLoadRuleset, passRules, perItemUs,
+  checkAgreement, decideInputs, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, median, parseProfiles,
+  passDecide, passLoadRuleset, passRules, passVerifyProfile, perItemUs,
 } from "./shared.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,7 +50,7 @@ if (!existsSync(join(dir, "meta.json"))) {
 const pkgDir = process.env.PERSONA_EDGE_PKG
   ? resolve(process.env.PERSONA_EDGE_PKG)
   : dirname(fileURLToPath(import.meta.resolve("persona-edge/package.json")));
-const { Engine } = await import(process.env.PERSONA_EDGE_PKG ? pathToFileURL(join(pkgDir, "node.js")).href : "persona-edge");
+const { Engine, Session } = await import(process.env.PERSONA_EDGE_PKG ? pathToFileURL(join(pkgDir, "node.js")).href : "persona-edge");
 const { LogicEngine } = await import("json-logic-engine");
 const jsonLogic = (await import("json-logic-js")).default;
 const versionOf = (name) =>
@@ -61,26 +63,22 @@ const rulesetBytes = new Uint8Array(readFileSync(join(dir, "ruleset.snap")));
 const ruleset0Bytes = new Uint8Array(readFileSync(join(dir, "ruleset-0.snap")));
 const profiles = parseProfiles(readFileSync(join(dir, "profiles.ndjson"), "utf8"));
 const datas = profiles.map((p) => p.data);
-const contexts = profiles.map((p) => p.context);
 const options = { keys: [meta.public_key_hex], audience: meta.audience };
 
 // ---- setup ----
-function engineFor(p, ruleset) {
-  const engine = new Engine(options);
-  engine.loadRuleset(ruleset, { now });
-  engine.loadProfile(p.bytes, { now, subject: p.subject });
-  engine.setSession(p.session);
-  return engine;
-}
-const engines = profiles.map((p) => engineFor(p, rulesetBytes));
-const engines0 = profiles.map((p) => engineFor(p, ruleset0Bytes));
+const engine = new Engine(options);
+await engine.loadRuleset(rulesetBytes, { now });
+const engine0 = new Engine(options);
+await engine0.loadRuleset(ruleset0Bytes, { now });
+const inputs = await decideInputs(engine, Session, profiles, now);
+const inputs0 = await decideInputs(engine0, Session, profiles, now);
 const jleCompiled = jsonLogicEngine(LogicEngine, rules, "compiled");
 const jleInterpreted = jsonLogicEngine(LogicEngine, rules, "interpreted");
 const jlj = jsonLogicJs(jsonLogic, rules);
 
 // ---- agreement, before any timing ----
 const agreement = checkAgreement(profiles, {
-  "persona-edge": (p, i) => matchedOf(engines[i].decide(contexts[i])),
+  "persona-edge": (p, i) => matchedOf(engine.decide(inputs[i])),
   "json-logic-engine compiled": (p) => matchedBy(jleCompiled, rules, p.data),
   "json-logic-engine interpreted": (p) => matchedBy(jleInterpreted, rules, p.data),
   "json-logic-js": (p) => matchedBy(jlj, rules, p.data),
@@ -88,28 +86,31 @@ const agreement = checkAgreement(profiles, {
 console.log(`agreement: all ${agreement.engines.length} engines match the same segments on all ${agreement.profiles} profiles (${agreement.meanMatchedSegments} of ${rules.length} on average)`);
 
 // ---- timing ----
-const loader = new Engine(options);
-loader.loadRuleset(rulesetBytes, { now });
+const verifier = new Engine({ ...options, cacheEntries: 1 }); // every call verifies
+await verifier.loadRuleset(rulesetBytes, { now });
+const returning = new Engine(options); // has seen every snapshot: every call is a cache hit
+await passVerifyProfile(returning, profiles, now);
 const rulesetLoads = 100;
 const cases = {
-  decide: { items: profiles.length, run: () => passDecide(engines, contexts) },
-  decideNoSegments: { items: profiles.length, run: () => passDecide(engines0, contexts) },
+  decide: { items: profiles.length, run: () => passDecide(engine, inputs) },
+  decideNoSegments: { items: profiles.length, run: () => passDecide(engine0, inputs0) },
   jleCompiled: { items: profiles.length, run: () => passRules(jleCompiled, rules, datas) },
   jleInterpreted: { items: profiles.length, run: () => passRules(jleInterpreted, rules, datas) },
   jsonLogicJs: { items: profiles.length, run: () => passRules(jlj, rules, datas) },
-  loadProfile: { items: profiles.length, run: () => passLoadProfile(loader, profiles, now) },
+  verifyProfile: { items: profiles.length, run: () => passVerifyProfile(verifier, profiles, now) },
+  verifyProfileCached: { items: profiles.length, run: () => passVerifyProfile(returning, profiles, now) },
   loadRuleset: {
     items: rulesetLoads,
-    run: () => passLoadRuleset(loader, rulesetBytes, now, rulesetLoads),
+    run: () => passLoadRuleset(verifier, rulesetBytes, now, rulesetLoads),
   },
 };
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 let sink = 0;
-for (const c of Object.values(cases)) for (let w = 0; w < 3; w++) sink += c.run(); // warm-up (JIT, wasm tier-up)
+for (const c of Object.values(cases)) for (let w = 0; w < 3; w++) sink += await c.run(); // warm-up (JIT, wasm tier-up)
 for (let r = 0; r < ROUNDS; r++) {
   for (const [name, c] of Object.entries(cases)) { // interleaved, so drift hits every case alike
     const t0 = performance.now();
-    sink += c.run();
+    sink += await c.run();
     times[name].push(performance.now() - t0);
   }
 }
@@ -134,7 +135,8 @@ const rows = [
   [`json-logic-engine ${versionOf("json-logic-engine")} compiled (engine.build): 50 rules`, stats.jleCompiled],
   [`json-logic-engine ${versionOf("json-logic-engine")} interpreted (engine.run): 50 rules`, stats.jleInterpreted],
   [`json-logic-js ${versionOf("json-logic-js")} apply: 50 rules`, stats.jsonLogicJs],
-  [`persona-edge loadProfile (verify + decode, ${meta.profile_snapshot_bytes.mean}-byte mean snapshot)`, stats.loadProfile],
+  [`persona-edge verifyProfile, first time (WebCrypto Ed25519 + checks + decode, ${meta.profile_snapshot_bytes.mean}-byte mean)`, stats.verifyProfile],
+  ["persona-edge verifyProfile, same bytes again (cache hit: expiry, subject, rollback re-checked)", stats.verifyProfileCached],
   [`persona-edge loadRuleset (verify + decode + validate, ${meta.ruleset.bytes} bytes)`, stats.loadRuleset],
 ];
 console.log(`\nNode ${process.version}, ${cpus()[0]?.model} x${cpus().length}; ${profiles.length} profiles, ${ROUNDS} rounds (median of rounds, per item)\n`);
@@ -154,7 +156,7 @@ const results = {
   cpu: `${cpus()[0]?.model} x${cpus().length}`,
   versions: { "json-logic-engine": versionOf("json-logic-engine"), "json-logic-js": versionOf("json-logic-js"), "persona-edge": versionOf("persona-edge") },
   package: pkgDir,
-  wasmBytes: readFileSync(join(pkgDir, "wasm/persona_edge_bg.wasm")).length,
+  wasmBytes: readFileSync(join(pkgDir, "persona_edge_bg.wasm")).length,
   profiles: profiles.length,
   rules: rules.length,
   rounds: ROUNDS,

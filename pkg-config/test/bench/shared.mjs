@@ -90,10 +90,23 @@ export function checkAgreement(profiles, engines) {
   };
 }
 
-/** One pass of persona-edge: `decide()` on every engine (each holding its own verified profile). */
-export function passDecide(engines, contexts) {
+/**
+ * The persona-edge inputs of every profile: its verified profile (one verification each, not timed), its
+ * live session as a Session, its request context. `engine` must hold the ruleset.
+ */
+export async function decideInputs(engine, Session, profiles, now) {
+  const inputs = [];
+  for (const p of profiles) {
+    const profile = await engine.verifyProfile(p.bytes, { now, subject: p.subject });
+    inputs.push({ profile, session: Session.from(p.session), context: p.context });
+  }
+  return inputs;
+}
+
+/** One pass of persona-edge: `decide()` on every profile's inputs (one engine, as per page or isolate). */
+export function passDecide(engine, inputs) {
   let sink = 0;
-  for (let i = 0; i < engines.length; i++) sink += engines[i].decide(contexts[i]).segments.length;
+  for (let i = 0; i < inputs.length; i++) sink += engine.decide(inputs[i]).segments.length;
   return sink;
 }
 
@@ -108,17 +121,25 @@ export function passRules(evaluators, rules, datas) {
   return sink;
 }
 
-/** One pass of `loadProfile` (Ed25519 verify + decode) over every snapshot, on one engine. */
-export function passLoadProfile(engine, profiles, now) {
+/**
+ * One pass of `verifyProfile` over every snapshot. On an engine whose cache holds one entry every call
+ * verifies (WebCrypto Ed25519 + every other check + decode); on an engine that has seen them all every call
+ * is a cache hit (the returning visitor: expiry, subject and rollback re-checked, no signature check).
+ */
+export async function passVerifyProfile(engine, profiles, now) {
   let sink = 0;
-  for (const p of profiles) sink += engine.loadProfile(p.bytes, { now, subject: p.subject }).sequence;
+  for (const p of profiles) {
+    const verified = await engine.verifyProfile(p.bytes, { now, subject: p.subject });
+    sink += verified.sequence;
+    verified.free();
+  }
   return sink;
 }
 
 /** Loads the same ruleset snapshot `count` times (verify + decode + validate each time). */
-export function passLoadRuleset(engine, bytes, now, count) {
+export async function passLoadRuleset(engine, bytes, now, count) {
   let sink = 0;
-  for (let i = 0; i < count; i++) sink += engine.loadRuleset(bytes, { now }).sequence;
+  for (let i = 0; i < count; i++) sink += (await engine.loadRuleset(bytes, { now })).sequence;
   return sink;
 }
 

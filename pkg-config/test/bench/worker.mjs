@@ -1,25 +1,25 @@
 // The module worker of workerd-bench.mjs: persona-edge (through the package's "workerd" entry, the .wasm a
 // CompiledWasm module), json-logic-engine and json-logic-js, timed inside the workerd isolate.
 //
-//   POST /setup            body: { meta, ruleset, ruleset0 (hex), profiles (ndjson text) } -> builds one
-//                          Engine per profile (ruleset + profile verified and loaded, session set), the JS
+//   POST /setup            body: { meta, ruleset, ruleset0 (hex), profiles (ndjson text) } -> builds the
+//                          Engine (ruleset loaded, every profile verified once, a Session each), the JS
 //                          engines, checks that all agree; answers what was set up.
 //   POST /run?case=C&reps=N  runs N passes of case C over all profiles; answers the in-isolate elapsed time.
 //   GET  /noop             answers at once (the request overhead, for timing from outside).
 //
 // Module state (the engines) lives as long as the isolate: miniflare keeps one isolate for the worker.
-import { Engine } from "persona-edge";
+import { Engine, Session } from "persona-edge";
 import { LogicEngine } from "json-logic-engine";
 import jsonLogic from "json-logic-js";
 import jsonLogicCommonJs from "json-logic-js-commonjs";
 import {
-  checkAgreement, fromHex, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, parseProfiles, passDecide,
-  passLoadProfile, passLoadRuleset, passRules,
+  checkAgreement, decideInputs, fromHex, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, parseProfiles,
+  passDecide, passLoadRuleset, passRules, passVerifyProfile,
 } from "./shared.mjs";
 
 let state = null;
 
-function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
+async function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
   const t0 = performance.now();
   const now = meta.now;
   const rules = meta.rules;
@@ -27,16 +27,12 @@ function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
   const ruleset0Bytes = fromHex(ruleset0);
   const profiles = parseProfiles(ndjson);
   const options = { keys: [meta.public_key_hex], audience: meta.audience };
-  const engineFor = (p, bytes) => {
-    const engine = new Engine(options);
-    engine.loadRuleset(bytes, { now });
-    engine.loadProfile(p.bytes, { now, subject: p.subject });
-    engine.setSession(p.session);
-    return engine;
-  };
-  const engines = profiles.map((p) => engineFor(p, rulesetBytes));
-  const engines0 = profiles.map((p) => engineFor(p, ruleset0Bytes));
-  const contexts = profiles.map((p) => p.context);
+  const engine = new Engine(options);
+  await engine.loadRuleset(rulesetBytes, { now });
+  const engine0 = new Engine(options);
+  await engine0.loadRuleset(ruleset0Bytes, { now });
+  const inputs = await decideInputs(engine, Session, profiles, now);
+  const inputs0 = await decideInputs(engine0, Session, profiles, now);
   const datas = profiles.map((p) => p.data);
 
   // json-logic-engine's compiled mode generates JS source and evals it: Workers forbid that.
@@ -54,7 +50,7 @@ function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
   const jljCommonJs = jsonLogicJs(jsonLogicCommonJs, rules);
 
   const checked = {
-    "persona-edge": (p, i) => matchedOf(engines[i].decide(contexts[i])),
+    "persona-edge": (p, i) => matchedOf(engine.decide(inputs[i])),
     "json-logic-engine interpreted": (p) => matchedBy(jleInterpreted, rules, p.data),
     "json-logic-js": (p) => matchedBy(jlj, rules, p.data),
     "json-logic-js (CommonJS module)": (p) => matchedBy(jljCommonJs, rules, p.data),
@@ -62,19 +58,21 @@ function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
   if (jleCompiled) checked["json-logic-engine compiled"] = (p) => matchedBy(jleCompiled, rules, p.data);
   const agreement = checkAgreement(profiles, checked);
 
-  const loader = new Engine(options);
-  loader.loadRuleset(rulesetBytes, { now });
+  const verifier = new Engine({ ...options, cacheEntries: 1 }); // every call verifies
+  const returning = new Engine(options); // has seen every snapshot: every call is a cache hit
+  await passVerifyProfile(returning, profiles, now);
   const rulesetLoads = 100;
   const cases = {
-    decide: { items: profiles.length, run: () => passDecide(engines, contexts) },
-    decideNoSegments: { items: profiles.length, run: () => passDecide(engines0, contexts) },
+    decide: { items: profiles.length, run: () => passDecide(engine, inputs) },
+    decideNoSegments: { items: profiles.length, run: () => passDecide(engine0, inputs0) },
     jleInterpreted: { items: profiles.length, run: () => passRules(jleInterpreted, rules, datas) },
     jsonLogicJs: { items: profiles.length, run: () => passRules(jlj, rules, datas) },
     jsonLogicJsCommonJs: { items: profiles.length, run: () => passRules(jljCommonJs, rules, datas) },
-    loadProfile: { items: profiles.length, run: () => passLoadProfile(loader, profiles, now) },
+    verifyProfile: { items: profiles.length, run: () => passVerifyProfile(verifier, profiles, now) },
+    verifyProfileCached: { items: profiles.length, run: () => passVerifyProfile(returning, profiles, now) },
     loadRuleset: {
       items: rulesetLoads,
-      run: () => passLoadRuleset(loader, rulesetBytes, now, rulesetLoads),
+      run: () => passLoadRuleset(verifier, rulesetBytes, now, rulesetLoads),
     },
   };
   if (jleCompiled) cases.jleCompiled = { items: profiles.length, run: () => passRules(jleCompiled, rules, datas) };
@@ -89,12 +87,12 @@ function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
   };
 }
 
-function run(name, reps) {
+async function run(name, reps) {
   const c = state?.cases[name];
   if (!c) throw new Error(`unknown case ${name} (POST /setup first)`);
   let sink = 0;
   const t0 = performance.now();
-  for (let r = 0; r < reps; r++) sink += c.run();
+  for (let r = 0; r < reps; r++) sink += await c.run();
   const elapsedMs = performance.now() - t0;
   return { case: name, reps, items: c.items * reps, elapsedMs, sink };
 }
@@ -104,9 +102,9 @@ export default {
     const url = new URL(request.url);
     try {
       if (url.pathname === "/noop") return new Response("ok");
-      if (url.pathname === "/setup") return Response.json(setup(await request.json()));
+      if (url.pathname === "/setup") return Response.json(await setup(await request.json()));
       if (url.pathname === "/run") {
-        return Response.json(run(url.searchParams.get("case"), Number(url.searchParams.get("reps") ?? 1)));
+        return Response.json(await run(url.searchParams.get("case"), Number(url.searchParams.get("reps") ?? 1)));
       }
       return new Response("not found", { status: 404 });
     } catch (error) {

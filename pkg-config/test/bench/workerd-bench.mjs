@@ -228,7 +228,8 @@ const labels = {
   jleInterpreted: `json-logic-engine ${versionOf("json-logic-engine")} interpreted (engine.run): 50 rules`,
   jsonLogicJs: `json-logic-js ${versionOf("json-logic-js")} apply: 50 rules`,
   jsonLogicJsCommonJs: `json-logic-js ${versionOf("json-logic-js")} apply, loaded as a workerd CommonJS module: 50 rules`,
-  loadProfile: `persona-edge loadProfile (verify + decode, ${meta.profile_snapshot_bytes.mean}-byte mean snapshot)`,
+  verifyProfile: `persona-edge verifyProfile, first time (WebCrypto Ed25519 + checks + decode, ${meta.profile_snapshot_bytes.mean}-byte mean)`,
+  verifyProfileCached: "persona-edge verifyProfile, same bytes again (cache hit: expiry, subject, rollback re-checked)",
   loadRuleset: `persona-edge loadRuleset (verify + decode + validate, ${meta.ruleset.bytes} bytes)`,
 };
 console.log(`\n${workerdVersion} (miniflare ${versionOf("miniflare")}), ${setup.profiles} profiles, ${ROUNDS} rounds; per item, median of rounds`);
@@ -253,7 +254,7 @@ const results = {
   host: `Node ${process.version}`,
   versions: { "json-logic-engine": versionOf("json-logic-engine"), "json-logic-js": versionOf("json-logic-js"), "persona-edge": pkgJson.version },
   package: pkgDir,
-  wasmBytes: readFileSync(join(pkgDir, "wasm/persona_edge_bg.wasm")).length,
+  wasmBytes: readFileSync(join(pkgDir, "persona_edge_bg.wasm")).length,
   requestBodyBytes: body.length,
   clock: { ...clock, resolutionMs, usedInIsolate: inIsolate },
   noopRoundTripMs: noopMs,
