@@ -14,7 +14,8 @@ cargo fmt --all -- --check
 step "clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked --ignore-rust-version -- -D warnings
 
-step "clippy of the wasm binding (warnings denied)"
+step "clippy of the wasm binding (warnings denied): the shipped no_std module and the std test build"
+cargo clippy --locked -p persona-edge --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 cargo clippy --locked -p persona-edge --target wasm32-unknown-unknown --lib --test wasm -- -D warnings
 
 step "PostgreSQL for the store's tests (private cluster on 127.0.0.1:5433)"
@@ -27,8 +28,8 @@ cargo test --locked
 step "differential test against datalogic-rs"
 cargo test --locked --ignore-rust-version -p persona-edge-compare
 
-step "core builds for wasm32-unknown-unknown"
-cargo build --locked -p persona-edge --lib --target wasm32-unknown-unknown --profile wasm-release
+step "the shipped core builds for wasm32-unknown-unknown (no_std, no formatting machinery)"
+cargo build --locked -p persona-edge --lib --no-default-features --target wasm32-unknown-unknown --profile wasm-release
 
 step "wasm binding tests in Node (wasm-bindgen-test)"
 cargo test --locked --target wasm32-unknown-unknown --test wasm
@@ -37,7 +38,7 @@ step "wasm binding tests in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 \
   cargo test --locked --target wasm32-unknown-unknown --test wasm
 
-step "npm package build and size check"
+step "npm package build and size check (fails above the enforced ceiling)"
 node pkg-config/build.mjs
 
 step "JS tests of the built package (Node, headless Chromium, Vite and Node smoke apps)"
@@ -55,3 +56,13 @@ echo "decisions: ok"
 
 step "the whole system: store + shop + edge worker, one personalized page through the edge"
 bash scripts/demo.sh --check
+
+# Numbers, not assertions (benchmarks on a shared machine drift; BENCHMARKS.md has the recorded runs).
+step "benchmarks: decide/verify in Node and workerd against json-logic-engine and json-logic-js"
+bench_dir=$(mktemp -d)
+BENCH_ROUNDS=7 BENCH_COLD_RUNS=3 node pkg-config/test/bench/node-bench.mjs "$bench_dir" | sed -n '/^what/,$p'
+BENCH_ROUNDS=3 BENCH_COLD_RUNS=2 node pkg-config/test/bench/workerd-bench.mjs "$bench_dir" | sed -n '/^workerd /,$p'
+rm -rf "$bench_dir"
+
+step "benchmark: time to personalization in headless Chromium (throttled network)"
+node www/bench-ttp.mjs --runs 2 | grep -E "decision|wrote"

@@ -1,12 +1,14 @@
 //! The channels persona-edge can choose between, and a fixed-size map keyed by channel.
 
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// A way to reach a customer.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Encode, Decode,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Encode,
 )]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// E-mail.
@@ -57,6 +59,20 @@ impl Channel {
     }
 }
 
+impl Decodable for Channel {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        match r.u32()? {
+            0 => Ok(Channel::Email),
+            1 => Ok(Channel::Sms),
+            2 => Ok(Channel::Push),
+            3 => Ok(Channel::Web),
+            4 => Ok(Channel::Phone),
+            5 => Ok(Channel::Ads),
+            _ => Err(Invalid::Tag),
+        }
+    }
+}
+
 impl core::fmt::Display for Channel {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name())
@@ -65,7 +81,8 @@ impl core::fmt::Display for Channel {
 
 /// One value per channel, stored densely. In JSON it is an object keyed by channel name
 /// (`{"email": ..., "sms": ...}`); channels left out take their default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct PerChannel<T>(pub [T; 6]);
 
 impl<T> PerChannel<T> {
@@ -82,6 +99,12 @@ impl<T> PerChannel<T> {
     /// Iterates `(channel, value)` in [`Channel::ALL`] order.
     pub fn iter(&self) -> impl Iterator<Item = (Channel, &T)> {
         Channel::ALL.into_iter().zip(self.0.iter())
+    }
+}
+
+impl<T: Decodable + Default> Decodable for PerChannel<T> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        r.read().map(PerChannel)
     }
 }
 

@@ -7,19 +7,21 @@
 use crate::prelude::*;
 
 use crate::channel::Channel;
+use crate::codec::{Decodable, Invalid, Reader};
 use crate::context::DecisionContext;
 use crate::decide::AffinityNow;
 use crate::profile::{Profile, Purpose};
 use crate::rules::{FieldCatalog, Value};
 use crate::ruleset::AffinityPolicy;
 use crate::session::Session;
-use bincode::{Decode, Encode};
+use bincode::Encode;
 
 /// Longest category name a field path may carry.
 const MAX_CATEGORY_LEN: usize = 64;
 
 /// A readable field. Every variant maps to one dotted path.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub enum Field {
     /// `profile.known`: whether a verified profile is present.
     Known,
@@ -99,6 +101,53 @@ pub enum Field {
     LocalHour,
     /// `context.weekday`: the customer's local day of week, 0 = Monday.
     LocalWeekday,
+}
+
+impl Decodable for Field {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => Field::Known,
+            1 => Field::Locale,
+            2 => Field::Country,
+            3 => Field::LoyaltyTier,
+            4 => Field::TierRank,
+            5 => Field::Lifecycle,
+            6 => Field::NetValueBand,
+            7 => Field::ReturnRate,
+            8 => Field::ChannelConsent(r.read()?),
+            9 => Field::PurposeConsent(r.read()?),
+            10 => Field::PreferredChannel,
+            11 => Field::Interests,
+            12 => Field::Affinity(r.read()?),
+            13 => Field::TopCategory,
+            14 => Field::PriceBand,
+            15 => Field::DiscountSensitivity,
+            16 => Field::Recency,
+            17 => Field::Frequency,
+            18 => Field::Monetary,
+            19 => Field::EngagementSent(r.read()?),
+            20 => Field::EngagementResponded(r.read()?),
+            21 => Field::ChurnRisk,
+            22 => Field::PurchasePropensity,
+            23 => Field::OpenComplaint,
+            24 => Field::PendingRefund,
+            25 => Field::LateOrder,
+            26 => Field::ServiceActive,
+            27 => Field::SessionLive,
+            28 => Field::Device,
+            29 => Field::PageType,
+            30 => Field::PageViews,
+            31 => Field::SessionCategories,
+            32 => Field::SessionViews(r.read()?),
+            33 => Field::CartValue,
+            34 => Field::RequestCountry,
+            35 => Field::ConsentBanner,
+            36 => Field::Now,
+            37 => Field::LocalHour,
+            38 => Field::LocalWeekday,
+            _ => return Err(Invalid::Tag),
+        })
+    }
 }
 
 /// Every field with a fixed path.

@@ -2,7 +2,8 @@
 
 use crate::prelude::*;
 
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Hours in a week: cell 0 is Monday 00:00-01:00 local time, cell 167 is Sunday 23:00-24:00.
@@ -14,8 +15,15 @@ pub const MAX_LEVEL: u8 = 3;
 /// How active the customer is in each local hour of the week, as a level 0..=3 (none, low, medium, peak)
 /// relative to the customer's own busiest hour. Two bits per cell: 42 bytes for the week. In JSON it is an
 /// array of 168 small integers.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, PartialEq, Eq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct ActivityHistogram([u8; HOURS_PER_WEEK / 4]);
+
+impl Decodable for ActivityHistogram {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        r.read().map(ActivityHistogram)
+    }
+}
 
 impl Default for ActivityHistogram {
     fn default() -> Self {

@@ -4,11 +4,13 @@ use crate::prelude::*;
 
 use super::activity::ActivityHistogram;
 use crate::channel::{Channel, PerChannel};
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// Interest in one catalogue category, 0..=100, as of [`Behaviour::affinity_day`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct CategoryAffinity {
     /// Category id from the catalogue (e.g. `"running"`).
     pub category: String,
@@ -16,8 +18,18 @@ pub struct CategoryAffinity {
     pub score: u8,
 }
 
+impl Decodable for CategoryAffinity {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(CategoryAffinity {
+            category: r.read()?,
+            score: r.read()?,
+        })
+    }
+}
+
 /// Recency, frequency and monetary bands, each 1 (lowest) ..= 5 (highest); 0 means no purchases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct RfmBands {
     /// 5 = bought very recently.
     pub recency: u8,
@@ -27,8 +39,19 @@ pub struct RfmBands {
     pub monetary: u8,
 }
 
+impl Decodable for RfmBands {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(RfmBands {
+            recency: r.read()?,
+            frequency: r.read()?,
+            monetary: r.read()?,
+        })
+    }
+}
+
 /// Messages sent on a channel and how many got a response (open, click, reply), over the history window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Engagement {
     /// Messages delivered.
     pub sent: u16,
@@ -36,8 +59,18 @@ pub struct Engagement {
     pub responded: u16,
 }
 
+impl Decodable for Engagement {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Engagement {
+            sent: r.read()?,
+            responded: r.read()?,
+        })
+    }
+}
+
 /// Recent sends on one channel, as counted by the central store when the snapshot was built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct RecentSends {
     /// Sends in the 24 hours before the snapshot was issued.
     pub day: u8,
@@ -45,8 +78,18 @@ pub struct RecentSends {
     pub week: u8,
 }
 
+impl Decodable for RecentSends {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(RecentSends {
+            day: r.read()?,
+            week: r.read()?,
+        })
+    }
+}
+
 /// An activity histogram for one channel (when the customer responds on it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct ChannelActivity {
     /// The channel.
     pub channel: Channel,
@@ -54,8 +97,18 @@ pub struct ChannelActivity {
     pub hours: ActivityHistogram,
 }
 
+impl Decodable for ChannelActivity {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(ChannelActivity {
+            channel: r.read()?,
+            hours: r.read()?,
+        })
+    }
+}
+
 /// Everything the profile knows about behaviour, as aggregates.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Behaviour {
     /// Strongest category affinities (a few, strongest first).
     #[serde(default)]
@@ -84,6 +137,22 @@ pub struct Behaviour {
     /// Per-channel response activity, for channels with enough history.
     #[serde(default)]
     pub channel_activity: Vec<ChannelActivity>,
+}
+
+impl Decodable for Behaviour {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Behaviour {
+            affinities: r.read()?,
+            affinity_day: r.read()?,
+            price_band: r.read()?,
+            discount_sensitivity: r.read()?,
+            rfm: r.read()?,
+            engagement: r.read()?,
+            recent_sends: r.read()?,
+            activity: r.read()?,
+            channel_activity: r.read()?,
+        })
+    }
 }
 
 impl Behaviour {

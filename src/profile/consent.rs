@@ -3,11 +3,13 @@
 use crate::prelude::*;
 
 use crate::channel::{Channel, PerChannel};
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// What the customer said about one channel or purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentState {
     /// Never asked, or no record: not consent where opt-in is required.
@@ -17,6 +19,17 @@ pub enum ConsentState {
     Granted,
     /// The customer declined or withdrew.
     Denied,
+}
+
+impl Decodable for ConsentState {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => ConsentState::Unknown,
+            1 => ConsentState::Granted,
+            2 => ConsentState::Denied,
+            _ => return Err(Invalid::Tag),
+        })
+    }
 }
 
 impl ConsentState {
@@ -32,7 +45,8 @@ impl ConsentState {
 
 /// One consent record: the state and the day (days since 1970-01-01 UTC) it was recorded; 0 when unknown.
 /// Days, not seconds: the snapshot keeps no exact timestamps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Consent {
     /// Granted, denied or unknown.
     pub state: ConsentState,
@@ -41,8 +55,18 @@ pub struct Consent {
     pub day: u32,
 }
 
+impl Decodable for Consent {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Consent {
+            state: r.read()?,
+            day: r.read()?,
+        })
+    }
+}
+
 /// Purposes of processing that consent can be given for, separately from channels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// Promotional messages and offers.
@@ -53,6 +77,18 @@ pub enum Purpose {
     Analytics,
     /// Sharing audiences with advertising platforms.
     AdTargeting,
+}
+
+impl Decodable for Purpose {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => Purpose::Marketing,
+            1 => Purpose::Personalization,
+            2 => Purpose::Analytics,
+            3 => Purpose::AdTargeting,
+            _ => return Err(Invalid::Tag),
+        })
+    }
 }
 
 impl Purpose {
@@ -76,7 +112,8 @@ impl Purpose {
 }
 
 /// All consent the profile carries.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct ConsentLedger {
     /// Consent per channel.
     #[serde(default)]
@@ -84,6 +121,15 @@ pub struct ConsentLedger {
     /// Consent per purpose; a purpose left out is unknown.
     #[serde(default)]
     pub purposes: Vec<(Purpose, Consent)>,
+}
+
+impl Decodable for ConsentLedger {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(ConsentLedger {
+            channels: r.read()?,
+            purposes: r.read()?,
+        })
+    }
 }
 
 impl ConsentLedger {

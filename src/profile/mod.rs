@@ -18,7 +18,8 @@ pub use consent::{Consent, ConsentLedger, ConsentState, Purpose};
 pub use zone::{ZoneChange, ZoneSchedule};
 
 use crate::channel::Channel;
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// Longest subject id accepted anywhere (header, profile, CLI).
@@ -36,19 +37,9 @@ pub fn is_valid_subject(subject: &str) -> bool {
 
 /// Loyalty programme tier.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Default,
-    Serialize,
-    Deserialize,
-    Encode,
-    Decode,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, Encode,
 )]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(rename_all = "snake_case")]
 pub enum LoyaltyTier {
     /// Not a member.
@@ -62,6 +53,19 @@ pub enum LoyaltyTier {
     Gold,
     /// Top tier.
     Platinum,
+}
+
+impl Decodable for LoyaltyTier {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => LoyaltyTier::None,
+            1 => LoyaltyTier::Bronze,
+            2 => LoyaltyTier::Silver,
+            3 => LoyaltyTier::Gold,
+            4 => LoyaltyTier::Platinum,
+            _ => return Err(Invalid::Tag),
+        })
+    }
 }
 
 impl LoyaltyTier {
@@ -78,7 +82,8 @@ impl LoyaltyTier {
 }
 
 /// Where the customer is in their life with the brand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(rename_all = "snake_case")]
 pub enum LifecycleStage {
     /// Known but never bought.
@@ -94,6 +99,20 @@ pub enum LifecycleStage {
     Lapsed,
     /// Gone: closed the account or unreachable for good.
     Churned,
+}
+
+impl Decodable for LifecycleStage {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => LifecycleStage::Prospect,
+            1 => LifecycleStage::New,
+            2 => LifecycleStage::Active,
+            3 => LifecycleStage::AtRisk,
+            4 => LifecycleStage::Lapsed,
+            5 => LifecycleStage::Churned,
+            _ => return Err(Invalid::Tag),
+        })
+    }
 }
 
 impl LifecycleStage {
@@ -112,13 +131,23 @@ impl LifecycleStage {
 
 /// Quiet hours in the customer's local time: no messages from `start_hour` until `end_hour`
 /// (wrapping past midnight when `start_hour > end_hour`, e.g. 21..8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct QuietHours {
     /// First quiet hour, 0..=23.
     pub start_hour: u8,
     /// First hour that is no longer quiet, 0..=23.
     pub end_hour: u8,
+}
+
+impl Decodable for QuietHours {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(QuietHours {
+            start_hour: r.read()?,
+            end_hour: r.read()?,
+        })
+    }
 }
 
 impl QuietHours {
@@ -135,7 +164,8 @@ impl QuietHours {
 }
 
 /// What the customer told us (zero-party data). It outranks anything inferred.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct StatedPreferences {
     /// The channel the customer asked to be reached on.
     #[serde(default)]
@@ -148,8 +178,19 @@ pub struct StatedPreferences {
     pub quiet_hours: Option<QuietHours>,
 }
 
+impl Decodable for StatedPreferences {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(StatedPreferences {
+            preferred_channel: r.read()?,
+            interests: r.read()?,
+            quiet_hours: r.read()?,
+        })
+    }
+}
+
 /// Model outputs computed centrally, each 0..=100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Predictions {
     /// Probability (percent) the customer leaves in the next period.
     pub churn_risk: u8,
@@ -157,8 +198,18 @@ pub struct Predictions {
     pub purchase_propensity: u8,
 }
 
+impl Decodable for Predictions {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Predictions {
+            churn_risk: r.read()?,
+            purchase_propensity: r.read()?,
+        })
+    }
+}
+
 /// Open service situations: while any is set, promotion is suppressed and service comes first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct ServiceState {
     /// A complaint is open.
     #[serde(default)]
@@ -171,6 +222,16 @@ pub struct ServiceState {
     pub late_order: bool,
 }
 
+impl Decodable for ServiceState {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(ServiceState {
+            open_complaint: r.read()?,
+            pending_refund: r.read()?,
+            late_order: r.read()?,
+        })
+    }
+}
+
 impl ServiceState {
     /// Whether the customer is in a service situation.
     pub fn active(&self) -> bool {
@@ -179,7 +240,8 @@ impl ServiceState {
 }
 
 /// One customer's profile as carried by a profile snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Profile {
     /// Pseudonymous subject id (see [`is_valid_subject`]).
     pub subject: String,
@@ -219,6 +281,26 @@ pub struct Profile {
     /// Open service situations.
     #[serde(default)]
     pub service: ServiceState,
+}
+
+impl Decodable for Profile {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Profile {
+            subject: r.read()?,
+            locale: r.read()?,
+            country: r.read()?,
+            zone: r.read()?,
+            loyalty_tier: r.read()?,
+            lifecycle: r.read()?,
+            net_value_band: r.read()?,
+            return_rate: r.read()?,
+            consent: r.read()?,
+            preferences: r.read()?,
+            behaviour: r.read()?,
+            predictions: r.read()?,
+            service: r.read()?,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! The customer's time zone as a small offset schedule, computed centrally so the edge needs no tz database.
 
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// The UTC offset in force now and the next change (daylight saving), if one falls within the
 /// snapshot's lifetime horizon. The central store computes it from the IANA zone; the edge only adds minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct ZoneSchedule {
     /// Offset from UTC in minutes (east positive), e.g. 60 for CET.
     pub offset_minutes: i16,
@@ -14,13 +16,32 @@ pub struct ZoneSchedule {
     pub next_change: Option<ZoneChange>,
 }
 
+impl Decodable for ZoneSchedule {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(ZoneSchedule {
+            offset_minutes: r.read()?,
+            next_change: r.read()?,
+        })
+    }
+}
+
 /// A future change of UTC offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct ZoneChange {
     /// The UTC instant (Unix seconds) from which the new offset applies.
     pub at: u64,
     /// The offset from then on, in minutes.
     pub offset_minutes: i16,
+}
+
+impl Decodable for ZoneChange {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(ZoneChange {
+            at: r.read()?,
+            offset_minutes: r.read()?,
+        })
+    }
 }
 
 impl ZoneSchedule {

@@ -4,7 +4,8 @@ use crate::prelude::*;
 
 use alloc::sync::Arc;
 
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 
 use super::error::RuleError;
 use super::value::Value;
@@ -15,7 +16,8 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: usize = 16_384;
 
 /// Operators evaluated from their argument nodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub(crate) enum Op {
     Eq,
     StrictEq,
@@ -56,6 +58,47 @@ pub(crate) enum Op {
     MissingSome,
 }
 
+impl Decodable for Op {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        r.variant(&[
+            Op::Eq,
+            Op::StrictEq,
+            Op::Ne,
+            Op::StrictNe,
+            Op::Lt,
+            Op::Le,
+            Op::Gt,
+            Op::Ge,
+            Op::Not,
+            Op::NotNot,
+            Op::And,
+            Op::Or,
+            Op::If,
+            Op::Add,
+            Op::Sub,
+            Op::Mul,
+            Op::Div,
+            Op::Mod,
+            Op::Max,
+            Op::Min,
+            Op::Cat,
+            Op::Substr,
+            Op::In,
+            Op::Merge,
+            Op::Array,
+            Op::Log,
+            Op::Map,
+            Op::Filter,
+            Op::Reduce,
+            Op::All,
+            Op::Some,
+            Op::None,
+            Op::Missing,
+            Op::MissingSome,
+        ])
+    }
+}
+
 impl Op {
     /// Iterators evaluate argument 1 (and only it) once per element, in the element's scope.
     pub(crate) fn iterates(self) -> bool {
@@ -67,7 +110,8 @@ impl Op {
 }
 
 /// Where a path is looked up inside an iteration scope.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub(crate) enum Base {
     /// The current element (`reduce`'s `current`).
     Item,
@@ -75,8 +119,19 @@ pub(crate) enum Base {
     Accumulator,
 }
 
+impl Decodable for Base {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => Base::Item,
+            1 => Base::Accumulator,
+            _ => return Err(Invalid::Tag),
+        })
+    }
+}
+
 /// What a computed path or `missing` key is looked up in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub(crate) enum Root {
     /// The whole data document, held in this slot.
     Slot(u16),
@@ -84,8 +139,19 @@ pub(crate) enum Root {
     Scope,
 }
 
+impl Decodable for Root {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => Root::Slot(r.read()?),
+            1 => Root::Scope,
+            _ => return Err(Invalid::Tag),
+        })
+    }
+}
+
 /// The operators of [`Node::Binary`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub(crate) enum BinOp {
     Eq,
     StrictEq,
@@ -98,23 +164,62 @@ pub(crate) enum BinOp {
     In,
 }
 
+impl Decodable for BinOp {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        r.variant(&[
+            BinOp::Eq,
+            BinOp::StrictEq,
+            BinOp::Ne,
+            BinOp::StrictNe,
+            BinOp::Lt,
+            BinOp::Le,
+            BinOp::Gt,
+            BinOp::Ge,
+            BinOp::In,
+        ])
+    }
+}
+
 /// An operand held inline by a [`Node::Binary`]: a field read, a constant, or a child node.
-#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub(crate) enum Operand {
     Slot(u16),
     Const(Value),
     Node(u32),
 }
 
+impl Decodable for Operand {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => Operand::Slot(r.read()?),
+            1 => Operand::Const(r.read()?),
+            2 => Operand::Node(r.read()?),
+            _ => return Err(Invalid::Tag),
+        })
+    }
+}
+
 /// A range of [`Rule::edges`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub(crate) struct Span {
     pub(crate) start: u32,
     pub(crate) len: u32,
 }
 
+impl Decodable for Span {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Span {
+            start: r.read()?,
+            len: r.read()?,
+        })
+    }
+}
+
 /// One node of the arena. Every node index it holds is lower than its own.
-#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub(crate) enum Node {
     /// A constant.
     Const(Value),
@@ -148,14 +253,63 @@ pub(crate) enum Node {
     Binary { op: BinOp, a: Operand, b: Operand },
 }
 
+impl Decodable for Node {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => Node::Const(r.read()?),
+            1 => Node::Slot(r.read()?),
+            2 => Node::SlotOr {
+                slot: r.read()?,
+                default: r.read()?,
+            },
+            3 => Node::Elem {
+                base: r.read()?,
+                segs: r.read()?,
+                default: r.read()?,
+            },
+            4 => Node::DynVar {
+                path: r.read()?,
+                default: r.read()?,
+                root: r.read()?,
+            },
+            5 => Node::MissingSlots { keys: r.read()? },
+            6 => Node::MissingSomeSlots {
+                min: r.read()?,
+                keys: r.read()?,
+            },
+            7 => Node::Op {
+                op: r.read()?,
+                args: r.read()?,
+                root: r.read()?,
+            },
+            8 => Node::Binary {
+                op: r.read()?,
+                a: r.read()?,
+                b: r.read()?,
+            },
+            _ => return Err(Invalid::Tag),
+        })
+    }
+}
+
 /// A compiled JSON Logic rule.
 ///
 /// Nodes live in one flat vector, children before parents and the root last, so the form can be
 /// encoded, decoded and checked ([`Rule::validate`]) without recursion.
-#[derive(Clone, Debug, PartialEq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Rule {
     pub(crate) nodes: Vec<Node>,
     pub(crate) edges: Vec<u32>,
+}
+
+impl Decodable for Rule {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Rule {
+            nodes: r.read()?,
+            edges: r.read()?,
+        })
+    }
 }
 
 impl Rule {

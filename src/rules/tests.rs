@@ -6,6 +6,8 @@ use serde_json::json;
 
 use super::node::{Node, Op, Root, Span};
 use super::*;
+use crate::codec;
+use crate::codec::tests::agree;
 
 fn run(rule: serde_json::Value, data: serde_json::Value) -> serde_json::Value {
     eval_json(&rule, &data).expect("compiles")
@@ -261,10 +263,9 @@ fn bincode_round_trip() {
         &mut cat,
     )
     .unwrap();
-    let config = bincode::config::standard();
-    let bytes = bincode::encode_to_vec(&rule, config).unwrap();
-    let (back, used): (Rule, usize) = bincode::decode_from_slice(&bytes, config).unwrap();
-    assert_eq!(used, bytes.len());
+    let bytes = codec::encode(&rule);
+    // The hand decoder reads back the whole encoding, exactly as bincode's own decoder does.
+    let back: Rule = agree(&bytes, usize::MAX).unwrap();
     assert_eq!(back, rule);
     back.validate(cat.paths().len()).unwrap();
     let data = json!({"profile": {"ltv": 120, "email": "x@y"}, "x": "b",
@@ -274,16 +275,28 @@ fn bincode_round_trip() {
 
     // Truncated or corrupted bytes fail to decode or to validate, never panic.
     for cut in 0..bytes.len() {
-        let _ = bincode::decode_from_slice::<Rule, _>(&bytes[..cut], config);
+        assert!(agree::<Rule>(&bytes[..cut], usize::MAX).is_err());
     }
     for i in 0..bytes.len() {
         let mut bad = bytes.clone();
         bad[i] ^= 0x5a;
-        if let Ok((r, _)) = bincode::decode_from_slice::<Rule, _>(&bad, config) {
+        if let Ok(r) = agree::<Rule>(&bad, usize::MAX) {
             let _ = r.validate(cat.paths().len());
             let _ = r.evaluate(&slots);
         }
     }
+}
+
+#[test]
+fn node_enums_decode_as_bincode_did() {
+    use super::node::{Base, BinOp, Operand};
+    use crate::codec::tests::agree_on_every_variant;
+    agree_on_every_variant::<Op>();
+    agree_on_every_variant::<Base>();
+    agree_on_every_variant::<Root>();
+    agree_on_every_variant::<BinOp>();
+    agree_on_every_variant::<Operand>();
+    agree_on_every_variant::<Node>();
 }
 
 #[test]
@@ -292,11 +305,10 @@ fn deeply_nested_values_do_not_encode_or_decode() {
     for _ in 0..MAX_VALUE_DEPTH + 1 {
         v = Value::array(vec![v]);
     }
-    let config = bincode::config::standard();
-    assert!(bincode::encode_to_vec(&v, config).is_err());
+    assert!(codec::try_encode(&v).is_err());
     // Hand-made bytes: array tag, length 1, repeated.
     let bytes: Vec<u8> = core::iter::repeat_n([5u8, 1u8], 10_000).flatten().collect();
-    assert!(bincode::decode_from_slice::<Value, _>(&bytes, config).is_err());
+    assert!(agree::<Value>(&bytes, usize::MAX).is_err());
 }
 
 // ------------------------------------------------------------------ semantics

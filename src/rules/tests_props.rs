@@ -6,6 +6,8 @@ use proptest::prelude::*;
 use serde_json::{Map, Value as Json};
 
 use super::*;
+use crate::codec::tests::agree;
+use crate::codec::{self, Decodable, Reader};
 
 const OPERATORS: &[&str] = &[
     "var",
@@ -95,9 +97,8 @@ proptest! {
             let _ = compiled.evaluate_number(&slots);
             // Wrong slot counts read as null rather than panicking.
             let _ = compiled.evaluate(&slots[..slots.len() / 2]);
-            let config = bincode::config::standard();
-            let bytes = bincode::encode_to_vec(&compiled, config).expect("encodes");
-            let (back, _): (Rule, usize) = bincode::decode_from_slice(&bytes, config).expect("decodes");
+            let bytes = codec::encode(&compiled);
+            let back: Rule = agree(&bytes, usize::MAX).expect("decodes");
             prop_assert_eq!(back, compiled);
         }
         let _ = eval_json(&rule, &data);
@@ -105,8 +106,12 @@ proptest! {
 
     #[test]
     fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-        let config = bincode::config::standard().with_limit::<65536>();
-        if let Ok((rule, _)) = bincode::decode_from_slice::<Rule, _>(&bytes, config) {
+        // Trailing bytes allowed, as before: only the rule at the start is read.
+        let mut reader = Reader::new(&bytes, 65536);
+        if let Ok(rule) = Rule::read(&mut reader) {
+            // Without the trailing bytes, bincode's decoder reads the same rule.
+            let read = bytes.len() - reader.remaining();
+            prop_assert_eq!(agree::<Rule>(&bytes[..read], usize::MAX), Ok(rule.clone()));
             let _ = rule.validate(4);
             let _ = rule.evaluate(&[Value::Null, Value::from(1.0)]);
         }

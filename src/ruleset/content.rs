@@ -2,11 +2,13 @@
 
 use crate::prelude::*;
 
-use bincode::{Decode, Encode};
+use crate::codec::{Decodable, Invalid, Reader};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// One piece of content that can fill a slot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     /// Stable id, reported in decisions and feedback.
@@ -25,8 +27,21 @@ pub struct Variant {
     pub item: Option<String>,
 }
 
+impl Decodable for Variant {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Variant {
+            id: r.read()?,
+            content: r.read()?,
+            segment: r.read()?,
+            category: r.read()?,
+            item: r.read()?,
+        })
+    }
+}
+
 /// A named place on the page that gets one variant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct Slot {
     /// Slot name, as in the page's slot attribute.
@@ -38,21 +53,21 @@ pub struct Slot {
     pub default: Variant,
 }
 
+impl Decodable for Slot {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Slot {
+            name: r.read()?,
+            variants: r.read()?,
+            default: r.read()?,
+        })
+    }
+}
+
 /// Margin class of an item: prefer what earns something.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Default,
-    Serialize,
-    Deserialize,
-    Encode,
-    Decode,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, Encode,
 )]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(rename_all = "snake_case")]
 pub enum Margin {
     /// Low or negative margin.
@@ -64,8 +79,20 @@ pub enum Margin {
     High,
 }
 
+impl Decodable for Margin {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => Margin::Low,
+            1 => Margin::Medium,
+            2 => Margin::High,
+            _ => return Err(Invalid::Tag),
+        })
+    }
+}
+
 /// Business context for one item (from the catalogue/ERP, not per customer).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueItem {
     /// Item id.
@@ -84,8 +111,21 @@ pub struct CatalogueItem {
     pub margin: Margin,
 }
 
+impl Decodable for CatalogueItem {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(CatalogueItem {
+            id: r.read()?,
+            category: r.read()?,
+            stock: r.read()?,
+            delivery_days: r.read()?,
+            margin: r.read()?,
+        })
+    }
+}
+
 /// The catalogue context a ruleset carries.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// Items that variants may promote.
@@ -94,6 +134,15 @@ pub struct Catalogue {
     /// Items that take longer than this to deliver are not promoted.
     #[serde(default = "default_max_delivery")]
     pub max_delivery_days: u8,
+}
+
+impl Decodable for Catalogue {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Catalogue {
+            items: r.read()?,
+            max_delivery_days: r.read()?,
+        })
+    }
 }
 
 fn default_max_delivery() -> u8 {

@@ -21,10 +21,11 @@ pub use snapshot::{accept_ruleset, INVALID_RULESET};
 #[cfg(not(target_arch = "wasm32"))]
 pub use snapshot::{sign_ruleset, verify_ruleset};
 
+use crate::codec::{Decodable, Invalid, Reader};
 use crate::fields::{Field, FieldTable};
 use crate::profile::HOURS_PER_WEEK;
 use crate::rules::{self, RuleError};
-use bincode::{Decode, Encode};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// Most segments one ruleset may hold.
@@ -58,7 +59,8 @@ pub struct RulesetSource {
 }
 
 /// A compiled ruleset, as carried by a ruleset snapshot.
-#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Ruleset {
     /// Name of the ruleset.
     pub name: String,
@@ -76,6 +78,21 @@ pub struct Ruleset {
     pub slots: Vec<Slot>,
     /// Catalogue context.
     pub catalogue: Catalogue,
+}
+
+impl Decodable for Ruleset {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Ruleset {
+            name: r.read()?,
+            fields: r.read()?,
+            segments: r.read()?,
+            channels: r.read()?,
+            timing: r.read()?,
+            affinity: r.read()?,
+            slots: r.read()?,
+            catalogue: r.read()?,
+        })
+    }
 }
 
 /// Why a ruleset could not be compiled or loaded.

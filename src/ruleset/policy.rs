@@ -3,12 +3,14 @@
 use crate::prelude::*;
 
 use crate::channel::PerChannel;
+use crate::codec::{Decodable, Invalid, Reader};
 use crate::profile::{QuietHours, HOURS_PER_WEEK};
-use bincode::{Decode, Encode};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// Frequency cap of one channel for promotional messages; `None` means no cap for that window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct FrequencyCap {
     /// Most sends in any 24 hours.
@@ -19,8 +21,18 @@ pub struct FrequencyCap {
     pub per_week: Option<u8>,
 }
 
+impl Decodable for FrequencyCap {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(FrequencyCap {
+            per_day: r.read()?,
+            per_week: r.read()?,
+        })
+    }
+}
+
 /// How one channel is treated.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct ChannelRule {
     /// Whether the channel may be used at all by this ruleset.
@@ -46,6 +58,20 @@ pub struct ChannelRule {
     pub cap: FrequencyCap,
 }
 
+impl Decodable for ChannelRule {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(ChannelRule {
+            enabled: r.read()?,
+            requires_opt_in: r.read()?,
+            real_time: r.read()?,
+            prior_response_rate: r.read()?,
+            cost: r.read()?,
+            priority: r.read()?,
+            cap: r.read()?,
+        })
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -69,7 +95,8 @@ impl Default for ChannelRule {
 }
 
 /// Channel policy of a ruleset.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct ChannelPolicy {
     /// Rules per channel; channels left out of the authoring JSON get [`ChannelRule::default`].
@@ -81,13 +108,23 @@ pub struct ChannelPolicy {
     pub prior_weight: f64,
 }
 
+impl Decodable for ChannelPolicy {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(ChannelPolicy {
+            rules: r.read()?,
+            prior_weight: r.read()?,
+        })
+    }
+}
+
 fn default_prior_weight() -> f64 {
     20.0
 }
 
 /// What to do when the best hour falls inside quiet hours or outside the send window. Engagement
 /// platforms disagree on this, so it is an explicit setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(rename_all = "snake_case")]
 pub enum QuietHoursPolicy {
     /// Send at the first allowed hour after the best hour (the end of the quiet window).
@@ -99,15 +136,36 @@ pub enum QuietHoursPolicy {
     Drop,
 }
 
+impl Decodable for QuietHoursPolicy {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => QuietHoursPolicy::Defer,
+            1 => QuietHoursPolicy::NearestEdge,
+            2 => QuietHoursPolicy::Drop,
+            _ => return Err(Invalid::Tag),
+        })
+    }
+}
+
 /// Hours of the local day in which a campaign may send: from `start_hour` until `end_hour`
 /// (wrapping past midnight when `start_hour > end_hour`; equal means all day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct SendWindow {
     /// First allowed hour, 0..=23.
     pub start_hour: u8,
     /// First hour no longer allowed, 0..=23.
     pub end_hour: u8,
+}
+
+impl Decodable for SendWindow {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(SendWindow {
+            start_hour: r.read()?,
+            end_hour: r.read()?,
+        })
+    }
 }
 
 impl SendWindow {
@@ -132,7 +190,8 @@ impl Default for SendWindow {
 }
 
 /// Timing policy of a ruleset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct TimingPolicy {
     /// Quiet hours for customers who stated none.
@@ -156,6 +215,20 @@ pub struct TimingPolicy {
     /// Local hour of day used when there is neither history nor a prior.
     #[serde(default = "default_hour")]
     pub default_hour: u8,
+}
+
+impl Decodable for TimingPolicy {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(TimingPolicy {
+            quiet_hours: r.read()?,
+            quiet_hours_policy: r.read()?,
+            send_window: r.read()?,
+            horizon_hours: r.read()?,
+            population_prior: r.read()?,
+            min_history_mass: r.read()?,
+            default_hour: r.read()?,
+        })
+    }
 }
 
 fn default_quiet() -> QuietHours {
@@ -199,7 +272,8 @@ impl TimingPolicy {
 }
 
 /// How stored affinities age and how the live session moves them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode, Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct AffinityPolicy {
     /// Days after which a stored affinity counts half.
@@ -208,6 +282,15 @@ pub struct AffinityPolicy {
     /// Affinity points added per view of a category in this session (capped at 100 in all).
     #[serde(default = "default_view_weight")]
     pub session_view_weight: f64,
+}
+
+impl Decodable for AffinityPolicy {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(AffinityPolicy {
+            half_life_days: r.read()?,
+            session_view_weight: r.read()?,
+        })
+    }
 }
 
 fn default_half_life() -> f64 {

@@ -2,13 +2,15 @@
 
 use crate::prelude::*;
 
+use crate::codec::{Decodable, Invalid, Reader};
 use crate::rules::Rule;
 use alloc::sync::Arc;
-use bincode::{Decode, Encode};
+use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
 /// How a segment decides membership.
-#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub enum SegmentTest {
     /// The rule's result is truthy.
     Boolean(Rule),
@@ -21,8 +23,22 @@ pub enum SegmentTest {
     },
 }
 
+impl Decodable for SegmentTest {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(match r.u32()? {
+            0 => SegmentTest::Boolean(r.read()?),
+            1 => SegmentTest::Score {
+                rule: r.read()?,
+                threshold: r.read()?,
+            },
+            _ => return Err(Invalid::Tag),
+        })
+    }
+}
+
 /// A compiled segment.
-#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Encode)]
+#[cfg_attr(test, derive(bincode::Decode))]
 pub struct Segment {
     /// Segment name (unique in the ruleset); shared, so decisions can name it without copying.
     pub name: Arc<str>,
@@ -30,6 +46,16 @@ pub struct Segment {
     pub priority: i32,
     /// The membership test.
     pub test: SegmentTest,
+}
+
+impl Decodable for Segment {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
+        Ok(Segment {
+            name: r.read()?,
+            priority: r.read()?,
+            test: r.read()?,
+        })
+    }
 }
 
 /// A segment as written by people: `rule` (boolean) or `score` with `threshold`.

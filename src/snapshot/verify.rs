@@ -10,8 +10,9 @@ use crate::codec;
 use crate::profile::Profile;
 use serde::{Deserialize, Serialize};
 
-/// The payload may claim this many times the snapshot size cap as bincode's decoding budget (decoded
-/// structures take more memory than their encoding).
+/// The decoding limit of a payload ([`codec::decode`]'s `limit`) is this many times the snapshot size cap
+/// (decoded structures take more memory than their encoding; allocations are bounded by
+/// [`codec::DECODE_BUDGET`]).
 pub const DECODE_BUDGET_FACTOR: usize = 4;
 
 /// What the verifier expects of a snapshot. Time comes in here: verification never reads a clock.

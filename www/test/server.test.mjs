@@ -177,7 +177,7 @@ describe("static files", () => {
       ["/style.css", /^text\/css/],
       ["/personas.mjs", /^text\/javascript/],
       ["/pkg/drop-in.js", /^text\/javascript/],
-      ["/pkg/wasm/persona_edge_bg.wasm", /^application\/wasm$/],
+      ["/pkg/persona_edge_bg.wasm", /^application\/wasm$/],
     ]) {
       const response = await get(path);
       assert.equal(response.status, 200, path);
