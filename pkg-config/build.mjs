@@ -22,7 +22,7 @@ const optimize = !args.includes("--no-opt");
 /** The size goal of the browser entry and of the drop-in (each: its module + the wasm), gzipped. */
 const GOAL_GZIP = 60 * 1000;
 /** The enforced ceiling (the ratchet): lowered to what each change reached, never raised. */
-const CEILING_GZIP = 160 * 1024;
+const CEILING_GZIP = 73 * 1000;
 
 function run(cmd, argv, options = {}) {
   console.log(`$ ${cmd} ${argv.join(" ")}`);
@@ -64,7 +64,19 @@ const staging = join(out, ".staging");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(staging, "wasm"), { recursive: true });
 // --weak-refs: handles the page drops (a VerifiedProfile, a Session) are freed with their JS objects.
-run("wasm-bindgen", ["--target", "web", "--weak-refs", "--out-dir", join(staging, "wasm"), "--out-name", "persona_edge", wasmIn]);
+// --keep-debug: the function names, for the snip below (wasm-opt strips them).
+run("wasm-bindgen", ["--target", "web", "--weak-refs", "--keep-debug", "--out-dir", join(staging, "wasm"), "--out-name", "persona_edge", wasmIn]);
+
+// 2b. Post-link immediate abort: the panic-message and formatting functions become `unreachable` (see
+// snip.mjs; the module's panic handler traps anyway), so wasm-opt drops the formatting machinery.
+const wasmBound = join(staging, "wasm/persona_edge_bg.wasm");
+if (optimize) {
+  const binaryen = (await import(join(here, "test/node_modules/binaryen/index.js"))).default;
+  const { snipPanics } = await import(join(here, "snip.mjs"));
+  const { bytes, snipped } = snipPanics(binaryen, readFileSync(wasmBound));
+  writeFileSync(wasmBound, bytes);
+  console.log(`snipped ${snipped.length} panic-message and formatting functions`);
+}
 
 // 3. Post-optimize for size (the features are those rustc's wasm32 target emits by default).
 const wasmOut = join(out, "persona_edge_bg.wasm");
@@ -72,13 +84,13 @@ const wasmOut = join(out, "persona_edge_bg.wasm");
 const wasmOpt = join(here, "test/node_modules/.bin/wasm-opt");
 if (optimize) {
   run(wasmOpt, [
-    "-Os", "--strip-debug", "--strip-producers",
+    process.env.WASM_OPT_LEVEL ?? "-Os", "--strip-debug", "--strip-producers",
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
-    join(staging, "wasm/persona_edge_bg.wasm"), "-o", wasmOut,
+    wasmBound, "-o", wasmOut,
   ]);
 } else {
-  copyFileSync(join(staging, "wasm/persona_edge_bg.wasm"), wasmOut);
+  copyFileSync(wasmBound, wasmOut);
 }
 
 // 4. One module file per entry: the hand-written sources and the generated glue, bundled and minified.

@@ -31,8 +31,11 @@ export function isPanicOrFormatting(name) {
  * Returns the new module bytes (names kept) and the names snipped.
  */
 export function snipPanics(binaryen, bytes) {
+  // The features rustc's wasm32 target emits (as wasm-opt is told in build.mjs); no newer encodings.
+  const F = binaryen.Features;
+  const features = F.MutableGlobals | F.NontrappingFPToInt | F.BulkMemory | F.SignExt | F.ReferenceTypes | F.Multivalue;
   const module = binaryen.readBinary(bytes);
-  module.setFeatures(binaryen.Features.All);
+  module.setFeatures(features);
   const snipped = [];
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const fn = module.getFunctionByIndex(i);

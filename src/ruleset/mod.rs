@@ -216,7 +216,7 @@ impl Ruleset {
             };
             rule.validate(self.fields.len())
                 .map_err(|error| RulesetError::Rule {
-                    segment: segment.name.to_string(),
+                    segment: String::from(&*segment.name),
                     error,
                 })?;
         }
