@@ -162,6 +162,26 @@ impl EngineCore {
         Ok(id)
     }
 
+    /// The signer's key id and the options of the remaining checks, for an envelope opened as `kind`.
+    fn signed(
+        &self,
+        envelope: &Envelope,
+        kind: SnapshotKind,
+        signer: i32,
+        now: f64,
+        subject: Option<String>,
+        min_sequence: f64,
+    ) -> Result<(KeyId, VerifyOptions), BindingError> {
+        if envelope.kind() != kind {
+            return Err(BindingError::InvalidArgument(
+                "envelope",
+                "opened as another kind",
+            ));
+        }
+        let signer = self.signer(envelope, signer)?;
+        Ok((signer, self.options(kind, now, subject, min_sequence)?))
+    }
+
     /// After the host verified the signature of `envelope` with trusted key `signer` (-1: none did), runs
     /// every other check and loads the ruleset. Returns `[sequence, issuedAt, expiresAt]`. On any failure
     /// the loaded ruleset stays.
@@ -173,14 +193,14 @@ impl EngineCore {
         now: f64,
         min_sequence: f64,
     ) -> Result<Vec<f64>, BindingError> {
-        if envelope.kind() != SnapshotKind::Ruleset {
-            return Err(BindingError::InvalidArgument(
-                "envelope",
-                "opened as a ruleset",
-            ));
-        }
-        let signer = self.signer(&envelope, signer)?;
-        let opts = self.options(SnapshotKind::Ruleset, now, None, min_sequence)?;
+        let (signer, opts) = self.signed(
+            &envelope,
+            SnapshotKind::Ruleset,
+            signer,
+            now,
+            None,
+            min_sequence,
+        )?;
         let verified = accept_ruleset(envelope.opened()?, signer, &opts)?;
         let header = &verified.header;
         let info = vec![
@@ -204,14 +224,14 @@ impl EngineCore {
         subject: Option<String>,
         min_sequence: f64,
     ) -> Result<VerifiedProfile, BindingError> {
-        if envelope.kind() != SnapshotKind::Profile {
-            return Err(BindingError::InvalidArgument(
-                "envelope",
-                "opened as a profile",
-            ));
-        }
-        let signer = self.signer(&envelope, signer)?;
-        let opts = self.options(SnapshotKind::Profile, now, subject, min_sequence)?;
+        let (signer, opts) = self.signed(
+            &envelope,
+            SnapshotKind::Profile,
+            signer,
+            now,
+            subject,
+            min_sequence,
+        )?;
         let verified = envelope.opened()?.accept_profile(signer, &opts)?;
         Ok(VerifiedProfile {
             verified: Rc::new(verified),

@@ -32,7 +32,7 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
-  checkAgreement, decideInputs, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, median, parseProfiles,
+  checkAgreement, personaEdgeSetup, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, median, parseProfiles,
   passDecide, passLoadRuleset, passRules, passVerifyProfile, perItemUs,
 } from "./shared.mjs";
 
@@ -66,12 +66,7 @@ const datas = profiles.map((p) => p.data);
 const options = { keys: [meta.public_key_hex], audience: meta.audience };
 
 // ---- setup ----
-const engine = new Engine(options);
-await engine.loadRuleset(rulesetBytes, { now });
-const engine0 = new Engine(options);
-await engine0.loadRuleset(ruleset0Bytes, { now });
-const inputs = await decideInputs(engine, Session, profiles, now);
-const inputs0 = await decideInputs(engine0, Session, profiles, now);
+const { engine, engine0, inputs, inputs0 } = await personaEdgeSetup({ Engine, Session, options, rulesetBytes, ruleset0Bytes, profiles, now });
 const jleCompiled = jsonLogicEngine(LogicEngine, rules, "compiled");
 const jleInterpreted = jsonLogicEngine(LogicEngine, rules, "interpreted");
 const jlj = jsonLogicJs(jsonLogic, rules);

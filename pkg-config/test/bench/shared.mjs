@@ -103,6 +103,17 @@ export async function decideInputs(engine, Session, profiles, now) {
   return inputs;
 }
 
+/** The persona-edge side of a comparison: an engine per ruleset (with and without segments) and the inputs. */
+export async function personaEdgeSetup({ Engine, Session, options, rulesetBytes, ruleset0Bytes, profiles, now }) {
+  const engine = new Engine(options);
+  await engine.loadRuleset(rulesetBytes, { now });
+  const engine0 = new Engine(options);
+  await engine0.loadRuleset(ruleset0Bytes, { now });
+  const inputs = await decideInputs(engine, Session, profiles, now);
+  const inputs0 = await decideInputs(engine0, Session, profiles, now);
+  return { engine, engine0, inputs, inputs0 };
+}
+
 /** One pass of persona-edge: `decide()` on every profile's inputs (one engine, as per page or isolate). */
 export function passDecide(engine, inputs) {
   let sink = 0;

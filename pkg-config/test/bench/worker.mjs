@@ -13,7 +13,7 @@ import { LogicEngine } from "json-logic-engine";
 import jsonLogic from "json-logic-js";
 import jsonLogicCommonJs from "json-logic-js-commonjs";
 import {
-  checkAgreement, decideInputs, fromHex, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, parseProfiles,
+  checkAgreement, personaEdgeSetup, fromHex, jsonLogicEngine, jsonLogicJs, matchedBy, matchedOf, parseProfiles,
   passDecide, passLoadRuleset, passRules, passVerifyProfile,
 } from "./shared.mjs";
 
@@ -27,12 +27,7 @@ async function setup({ meta, ruleset, ruleset0, profiles: ndjson }) {
   const ruleset0Bytes = fromHex(ruleset0);
   const profiles = parseProfiles(ndjson);
   const options = { keys: [meta.public_key_hex], audience: meta.audience };
-  const engine = new Engine(options);
-  await engine.loadRuleset(rulesetBytes, { now });
-  const engine0 = new Engine(options);
-  await engine0.loadRuleset(ruleset0Bytes, { now });
-  const inputs = await decideInputs(engine, Session, profiles, now);
-  const inputs0 = await decideInputs(engine0, Session, profiles, now);
+  const { engine, engine0, inputs, inputs0 } = await personaEdgeSetup({ Engine, Session, options, rulesetBytes, ruleset0Bytes, profiles, now });
   const datas = profiles.map((p) => p.data);
 
   // json-logic-engine's compiled mode generates JS source and evals it: Workers forbid that.
