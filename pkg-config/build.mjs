@@ -8,6 +8,7 @@
 // gzipped each (aim 35).
 //
 // Usage: node pkg-config/build.mjs [--out DIR] [--no-opt]
+// (WASM_OPT_LEVEL="-Oz ..." replaces wasm-opt's optimization flags, for size measurements only.)
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -21,7 +22,8 @@ const out = resolve(root, args.includes("--out") ? args[args.indexOf("--out") + 
 const optimize = !args.includes("--no-opt");
 /** The size goal of the browser entry and of the drop-in (each: its module + the wasm), gzipped. */
 const GOAL_GZIP = 60 * 1000;
-/** The enforced ceiling (the ratchet): lowered to what each change reached, never raised. */
+/** The enforced ceiling (the ratchet): lowered to what each change reached (rounded up by < 0.5 KB: panic
+ * locations hold the build machine's registry paths), never raised. */
 const CEILING_GZIP = 73 * 1000;
 
 function run(cmd, argv, options = {}) {
@@ -84,7 +86,7 @@ const wasmOut = join(out, "persona_edge_bg.wasm");
 const wasmOpt = join(here, "test/node_modules/.bin/wasm-opt");
 if (optimize) {
   run(wasmOpt, [
-    process.env.WASM_OPT_LEVEL ?? "-Os", "--strip-debug", "--strip-producers",
+    ...(process.env.WASM_OPT_LEVEL ?? "-Os").split(" "), "--strip-debug", "--strip-producers",
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
     wasmBound, "-o", wasmOut,
