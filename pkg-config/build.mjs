@@ -11,6 +11,7 @@
 // (WASM_OPT_LEVEL="-Oz ..." replaces wasm-opt's optimization flags, for size measurements only.)
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -22,9 +23,9 @@ const out = resolve(root, args.includes("--out") ? args[args.indexOf("--out") + 
 const optimize = !args.includes("--no-opt");
 /** The size goal of the browser entry and of the drop-in (each: its module + the wasm), gzipped. */
 const GOAL_GZIP = 60 * 1000;
-/** The enforced ceiling (the ratchet): lowered to what each change reached (rounded up by < 0.5 KB: panic
- * locations hold the build machine's registry paths), never raised. */
-const CEILING_GZIP = 73 * 1000;
+/** The enforced ceiling (the ratchet): lowered to what each change reached (to the next 0.1 KB), never
+ * raised. 2026-12-02: the drop-in reached 72,572 bytes. */
+const CEILING_GZIP = 72.6 * 1000;
 
 function run(cmd, argv, options = {}) {
   console.log(`$ ${cmd} ${argv.join(" ")}`);
@@ -44,10 +45,13 @@ function crateVersion() {
 }
 
 // 1. The wasm module: the no_std core (own panic handler and allocator, no formatting machinery).
+// The registry's paths (in panic locations) remapped to one short prefix: the module's bytes do not depend
+// on where CARGO_HOME is.
+const registry = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "registry/src");
 run("cargo", [
   "build", "--locked", "-p", "persona-edge", "--lib", "--no-default-features",
   "--target", "wasm32-unknown-unknown", "--profile", "wasm-release",
-]);
+], { env: { ...process.env, RUSTFLAGS: `--remap-path-prefix=${registry}=/crates` } });
 const wasmIn = join(root, "target/wasm32-unknown-unknown/wasm-release/persona_edge.wasm");
 
 // 2. The bindings, with the CLI version that matches the library in Cargo.lock.

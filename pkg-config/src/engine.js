@@ -6,25 +6,14 @@
 // not of small order), parses every snapshot, builds the exact message that was signed, holds the bytes
 // while WebCrypto verifies, then runs every other check and decodes. Loading is async; deciding is not.
 
-import { EngineCore, inputNames } from "./wasm/persona_edge.js";
+import { EngineCore } from "./wasm/persona_edge.js";
 import { invalid, personaError } from "./errors.js";
-import { Session } from "./session.js";
+import { Session, vocabulary } from "./session.js";
 
 const KIND = { profile: 1, ruleset: 2 };
 const ED25519 = { name: "Ed25519" };
 const DEFAULT_SKEW_SECS = 300;
 const DEFAULT_CACHE_ENTRIES = 1000;
-
-let names;
-/** The core's input vocabularies, as name -> index maps (made once, after the module is initialized). */
-function vocabulary() {
-  if (!names) {
-    const [devices, banners, purposes, channels] = inputNames();
-    const index = (list) => new Map(list.map((name, i) => [name, i]));
-    names = { devices, banners: index(banners), purposes: index(purposes), channels };
-  }
-  return names;
-}
 
 /** 32 key bytes from 64 hex digits or base64url (43 characters, padding optional). */
 function keyBytes(text) {

@@ -4,6 +4,18 @@
 import { LiveSession, inputNames } from "./wasm/persona_edge.js";
 import { invalid } from "./errors.js";
 
+let names;
+/** The core's input vocabularies (made once, after the module is initialized): device names, and name ->
+ * index maps of consent-banner answers and purposes, and the channel names. */
+export function vocabulary() {
+  if (!names) {
+    const [devices, banners, purposes, channels] = inputNames();
+    const index = (list) => new Map(list.map((name, i) => [name, i]));
+    names = { devices, deviceIndex: index(devices), banners: index(banners), purposes: index(purposes), channels };
+  }
+  return names;
+}
+
 const EVENTS = { page_view: 0, add_to_cart: 1, cart_value: 2 };
 const optionalString = (value, what) => {
   if (value === undefined || value === null) return undefined;
@@ -37,8 +49,7 @@ export class Session {
   static from(value) {
     const v = value ?? {};
     if (typeof v !== "object") throw invalid("session", "an object");
-    const devices = inputNames()[0];
-    const device = v.device === undefined ? 0 : devices.indexOf(v.device);
+    const device = v.device === undefined ? 0 : (vocabulary().deviceIndex.get(v.device) ?? -1);
     const session = new Session();
     const live = session.#live;
     try {
@@ -60,7 +71,7 @@ export class Session {
     for (let i = 0; i < live.categoryCount; i++) categories.push({ category: live.category(i), views: live.categoryViews(i) });
     return {
       live: live.live,
-      device: inputNames()[0][live.device],
+      device: vocabulary().devices[live.device],
       pageType: live.pageType,
       pageViews: live.pageViews,
       categories,
