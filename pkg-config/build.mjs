@@ -24,8 +24,8 @@ const optimize = !args.includes("--no-opt");
 /** The size goal of the browser entry and of the drop-in (each: its module + the wasm), gzipped. */
 const GOAL_GZIP = 60 * 1000;
 /** The enforced ceiling (the ratchet): lowered to what each change reached (to the next 0.1 KB), never
- * raised. 2026-12-02: the drop-in reached 72,572 bytes. */
-const CEILING_GZIP = 72.6 * 1000;
+ * raised. 2026-12-02: the drop-in reached 72,171 bytes. */
+const CEILING_GZIP = 72.2 * 1000;
 
 function run(cmd, argv, options = {}) {
   console.log(`$ ${cmd} ${argv.join(" ")}`);
@@ -87,10 +87,14 @@ if (optimize) {
 // 3. Post-optimize for size (the features are those rustc's wasm32 target emits by default).
 const wasmOut = join(out, "persona_edge_bg.wasm");
 // binaryen from npm (pkg-config/test's devDependencies): Debian's older wasm-opt mishandles the externref table.
+// `--low-memory-unused`: rustc's wasm32 layout puts the 1 MiB stack first (growing down towards 0) and the
+// data after it, so the low 1 KiB is only reached by a stack already about to overflow; binaryen may then
+// fold constant offsets into loads and stores. `--converge` repeats the passes while they still shrink.
+// Measured 2026-12-02 on the snipped module: 56,847 -> 56,405 bytes gzipped (-Os alone vs both).
 const wasmOpt = join(here, "test/node_modules/.bin/wasm-opt");
 if (optimize) {
   run(wasmOpt, [
-    ...(process.env.WASM_OPT_LEVEL ?? "-Os").split(" "), "--strip-debug", "--strip-producers",
+    ...(process.env.WASM_OPT_LEVEL ?? "-Os --low-memory-unused --converge").split(" "), "--strip-debug", "--strip-producers",
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
     "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
     wasmBound, "-o", wasmOut,
