@@ -1,5 +1,6 @@
 //! The few `f64` functions the core needs that `core` does not provide without the standard library:
-//! `libm`'s, on every target, so native and wasm decisions are the same to the bit.
+//! `libm`'s, on every target, so native and wasm decisions are the same to the bit; and the remainder,
+//! which IEEE 754 defines exactly (so every implementation agrees), taken from the JavaScript host in wasm.
 
 /// Largest integer not greater than `x`.
 #[inline]
@@ -35,6 +36,20 @@ pub fn round(x: f64) -> f64 {
 #[inline]
 pub fn powf(x: f64, y: f64) -> f64 {
     libm::pow(x, y)
+}
+
+/// The remainder of `x / y` with the sign of `x` (C's `fmod`, JavaScript's `%`). Exact, so the native
+/// `%` and the host's agree to the bit; in wasm the host's saves the module a software `fmod`.
+#[inline]
+pub fn remainder(x: f64, y: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        crate::wasm::host::remainder(x, y)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        x % y
+    }
 }
 
 #[cfg(test)]

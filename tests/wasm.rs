@@ -522,3 +522,43 @@ async fn a_ruleset_shared_between_engines_is_still_verified_by_each() {
     assert_eq!(a, b);
     assert!(a["segments"].as_array().is_some_and(|s| !s.is_empty()));
 }
+
+/// The host's remainder (JavaScript `%`) is the remainder compiled into wasm (`fmod`) to the bit, signs,
+/// infinities, NaN and subnormals included: the module may take it from its host.
+#[wasm_bindgen_test]
+fn host_remainder_is_fmod() {
+    let values = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        3.0,
+        -7.25,
+        10.0,
+        1e-310,
+        -1e-310,
+        1e300,
+        -1e300,
+        2.5e-8,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        f64::EPSILON,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        123456789.123,
+        0.1,
+        0.3,
+        9007199254740993.0,
+    ];
+    for &x in &values {
+        for &y in &values {
+            let (host, fmod) = (persona_edge::math::remainder(x, y), x % y);
+            assert!(
+                host.to_bits() == fmod.to_bits() || (host.is_nan() && fmod.is_nan()),
+                "{x} % {y}: host {host}, fmod {fmod}"
+            );
+        }
+    }
+}

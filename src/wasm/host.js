@@ -11,6 +11,11 @@ export function toNumber(literal) {
   return Number(literal);
 }
 
+/** `x % y`: IEEE 754's exact remainder (the module carries no software fmod). */
+export function remainder(x, y) {
+  return x % y;
+}
+
 /** The lines of `text` as an array of strings. */
 export function lines(text) {
   return text === "" ? [] : text.split("\n");

@@ -1,6 +1,7 @@
 //! What the module imports from its JavaScript host (`host.js`): number text both ways (so the module
-//! carries no float formatting or parsing) and the `PersonaError` built from a code and its fields (so it
-//! carries no text formatting). A leaf: it uses nothing else of the crate.
+//! carries no float formatting or parsing), the float remainder (no software `fmod`), and the
+//! `PersonaError` built from a code and its fields (so it carries no text formatting). A leaf: it uses
+//! nothing else of the crate.
 
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
@@ -14,6 +15,9 @@ extern "C" {
     /// A decimal literal (checked by the caller) as a number (`Number(literal)`).
     #[wasm_bindgen(js_name = toNumber)]
     pub fn to_number(literal: &str) -> f64;
+
+    /// `x % y` (IEEE 754's exact remainder, sign of `x`): the module carries no software `fmod`.
+    pub fn remainder(x: f64, y: f64) -> f64;
 
     /// The lines of `text` as a JS array of strings (`[]` for the empty text): how the module hands over a
     /// list of names without `js-sys`.

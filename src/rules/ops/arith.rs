@@ -42,7 +42,7 @@ pub(crate) fn chain(mut numbers: impl Iterator<Item = f64>, op: Chain) -> f64 {
             Chain::Sub => acc - n,
             _ if n == 0.0 => return saturate(acc),
             Chain::Div => acc / n,
-            Chain::Mod => acc % n,
+            Chain::Mod => crate::math::remainder(acc, n),
         };
     }
     acc
