@@ -117,3 +117,45 @@ proptest! {
         }
     }
 }
+
+/// `substr` and `in` on strings, against the plain `chars()` / `str::contains` definitions they replace
+/// for size: any Unicode text, any positions.
+mod string_ops {
+    use crate::prelude::*;
+    use crate::rules::ops::string::{contains, substr};
+    use crate::rules::value::Value;
+    use proptest::prelude::*;
+
+    fn reference_substr(text: &str, start: Option<i64>, len: Option<i64>) -> String {
+        let total = text.chars().count() as i64;
+        let from = match start.unwrap_or(0) {
+            s if s < 0 => (total + s).max(0),
+            s => s.min(total),
+        };
+        let to = match len {
+            None => total,
+            Some(l) if l >= 0 => from.saturating_add(l).min(total),
+            Some(l) => total + l.max(-total),
+        };
+        if to <= from {
+            return String::new();
+        }
+        text.chars()
+            .skip(from as usize)
+            .take((to - from) as usize)
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn substr_counts_characters(text in "\\PC{0,12}", start in proptest::option::of(-15i64..15), len in proptest::option::of(-15i64..15)) {
+            prop_assert_eq!(substr(&text, start, len), reference_substr(&text, start, len));
+        }
+
+        #[test]
+        fn in_is_substring(hay in "[aé€😀b]{0,8}", needle in "[aé€😀b]{0,3}") {
+            let found = contains(&Value::from(needle.as_str()), &Value::from(hay.as_str()));
+            prop_assert_eq!(found, hay.contains(needle.as_str()));
+        }
+    }
+}

@@ -16,7 +16,8 @@ pub(crate) fn int_arg(v: &Value) -> Option<i64> {
 /// `substr(text, start, len)` in characters: a negative `start` counts from the end, a negative
 /// `len` stops that many characters before the end, a missing `len` takes the rest.
 pub(crate) fn substr(text: &str, start: Option<i64>, len: Option<i64>) -> String {
-    let total = text.chars().count() as i64;
+    // Characters are the bytes that do not continue a UTF-8 sequence (smaller code than `chars()`).
+    let total = text.bytes().filter(|b| b & 0xC0 != 0x80).count() as i64;
     let from = match start.unwrap_or(0) {
         s if s < 0 => (total + s).max(0),
         s => s.min(total),
@@ -29,17 +30,26 @@ pub(crate) fn substr(text: &str, start: Option<i64>, len: Option<i64>) -> String
     if to <= from {
         return String::new();
     }
-    text.chars()
-        .skip(from as usize)
-        .take((to - from) as usize)
-        .collect()
+    // The byte offset where character `k` starts (the end for `k == total`).
+    let at = |k: i64| {
+        text.char_indices()
+            .nth(k as usize)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    text.get(at(from)..at(to))
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 /// `in`: substring test when the haystack is a string (the needle must be a string too), strict
 /// membership when it is an array, `false` otherwise.
 pub(crate) fn contains(needle: &Value, haystack: &Value) -> bool {
     match (haystack, needle) {
-        (Value::String(h), Value::String(n)) => h.contains(&**n),
+        // A byte search: a match of valid UTF-8 in valid UTF-8 starts and ends on character boundaries
+        // (smaller code than `str::contains`' two-way searcher; rule texts are short).
+        (Value::String(h), Value::String(n)) => {
+            n.is_empty() || h.as_bytes().windows(n.len()).any(|w| w == n.as_bytes())
+        }
         (Value::Array(items), _) => items.iter().any(|x| strict_eq(x, needle)),
         _ => false,
     }
