@@ -84,7 +84,14 @@ fn push_exponent_form(out: &mut String, digits: &str, exponent: i32) {
 /// natively, JavaScript's `toExponential()` in wasm: both the shortest round-trip digits).
 fn shortest_digits(n: f64) -> (String, i32) {
     let text = exponent_form(n);
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    // The byte `e` (ASCII, so a character boundary): smaller code than `split_once(char)`'s searcher.
+    let (mantissa, exponent) = match text.bytes().position(|b| b == b'e') {
+        Some(i) => (
+            text.get(..i).unwrap_or(""),
+            text.get(i + 1..).unwrap_or("0"),
+        ),
+        None => (text.as_str(), "0"),
+    };
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     let (negative, magnitude) = match exponent.as_bytes().first() {
         Some(b'-') => (true, exponent.get(1..).unwrap_or("")),

@@ -145,11 +145,19 @@ impl Value {
         if path.is_empty() {
             return Some(self);
         }
+        // Split on the byte `.` (one ASCII byte is never inside a UTF-8 sequence): smaller code than
+        // `str::split(char)`'s searcher.
         let mut cur = self;
-        for seg in path.split('.') {
+        let mut rest = path;
+        loop {
+            let dot = rest.bytes().position(|b| b == b'.');
+            let seg = dot.map_or(rest, |i| rest.get(..i).unwrap_or(""));
             cur = cur.step(seg)?;
+            match dot {
+                Some(i) => rest = rest.get(i + 1..).unwrap_or(""),
+                None => return Some(cur),
+            }
         }
-        Some(cur)
     }
 
     /// Converts a data document for evaluation: like `From<&serde_json::Value>`, but object
