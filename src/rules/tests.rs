@@ -474,3 +474,31 @@ fn runaway_rules_stop_at_the_limits() {
     let _ = rule.evaluate(&cat.bind(&json!({ "xs": nested })));
     assert!(started.elapsed().as_secs() < 10);
 }
+
+/// Strings become numbers as JavaScript's `Number()` does: its white space is trimmed (U+3000, U+FEFF,
+/// line terminators), Unicode's U+0085 is not white space there (`Number("\u0085 1")` is `NaN`).
+#[test]
+fn strings_trim_javascript_white_space_only() {
+    for (text, want) in [
+        (" \u{3000}1\u{feff}\n", Some(1.0)),
+        ("\u{2028}\t2.5\u{a0}", Some(2.5)),
+        ("\u{205f}", Some(0.0)),
+        ("\u{85}1", None),
+        ("1\u{85}", None),
+    ] {
+        let got = Value::from(text).to_number_or_nan();
+        match want {
+            Some(n) => assert_eq!(got, n, "{text:?}"),
+            None => assert!(got.is_nan(), "{text:?} gave {got}"),
+        }
+    }
+    // Through a rule: `==` compares a number with a string the JavaScript way.
+    assert_eq!(
+        run(json!({"==": [1, {"var": "s"}]}), json!({"s": "\u{3000}1"})),
+        json!(true)
+    );
+    assert_eq!(
+        run(json!({"==": [1, {"var": "s"}]}), json!({"s": "\u{85}1"})),
+        json!(false)
+    );
+}

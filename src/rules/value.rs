@@ -228,10 +228,26 @@ fn number_to_json(n: f64) -> serde_json::Value {
     serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
+/// JavaScript's white space and line terminators (ECMA-262 `WhiteSpace`, `LineTerminator`), what
+/// `Number(string)` trims: Unicode's `White_Space` without U+0085 (NEL), plus U+FEFF.
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
 /// JavaScript `Number(string)`: trims whitespace, accepts decimal literals, `Infinity` and the
 /// `0x`/`0o`/`0b` integer prefixes; the empty string is 0; anything else is `NaN`.
 pub(crate) fn js_string_to_number(s: &str) -> f64 {
-    let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let t = s.trim_matches(is_js_space);
     if t.is_empty() {
         return 0.0;
     }
