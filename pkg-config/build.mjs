@@ -24,8 +24,8 @@ const optimize = !args.includes("--no-opt");
 /** The size goal of the browser entry and of the drop-in (each: its module + the wasm), gzipped. */
 const GOAL_GZIP = 60 * 1000;
 /** The enforced ceiling (the ratchet): lowered to what each change reached (to the next 0.1 KB), never
- * raised. 2026-12-02: the drop-in reached 65,725 bytes. */
-const CEILING_GZIP = 65.8 * 1000;
+ * raised. 2026-12-02: the drop-in reached 65,237 bytes. */
+const CEILING_GZIP = 65.3 * 1000;
 
 function run(cmd, argv, options = {}) {
   console.log(`$ ${cmd} ${argv.join(" ")}`);
@@ -80,14 +80,15 @@ writeFileSync(wasmIn, withoutSections(wasmLinked, linkerSections));
 run("wasm-bindgen", ["--target", "web", "--weak-refs", "--keep-debug", "--out-dir", join(staging, "wasm"), "--out-name", "persona_edge", wasmIn]);
 
 // 2b. Post-link immediate abort: the panic-message and formatting functions become `unreachable` (see
-// snip.mjs; the module's panic handler traps anyway), so wasm-opt drops the formatting machinery. Then
+// snip.mjs; the module's panic handler traps anyway), so wasm-opt drops the formatting machinery; libm's
+// software floor/ceil/trunc/sqrt become the wasm instructions (exact in IEEE 754: the same results). Then
 // the data only they read (messages, source paths, formatting and Unicode tables) is zeroed (see
 // dead-data.mjs), so wasm-opt's memory packing drops it too. Both decide by name; the two name lists
 // (wasm-bindgen's demangled names, dead-data.mjs's demangling of the linker's) must agree.
 const wasmBound = join(staging, "wasm/persona_edge_bg.wasm");
 if (optimize) {
   const binaryen = (await import(join(here, "test/node_modules/binaryen/index.js"))).default;
-  const { bytes, snipped } = snipPanics(binaryen, readFileSync(wasmBound));
+  const { bytes, snipped, native } = snipPanics(binaryen, readFileSync(wasmBound));
   const dead = deadData(wasmLinked, isPanicOrFormatting);
   const normalize = (names) => names.map((n) => n.replace(/\[[0-9a-f]{16}\]/g, "").replace(/\[\d+\]$/, "")).sort().join("\n");
   if (normalize(snipped) !== normalize(dead.snipped)) {
@@ -95,7 +96,7 @@ if (optimize) {
     process.exit(1);
   }
   writeFileSync(wasmBound, zeroData(Buffer.from(bytes), wasmLinked, dead.ranges));
-  console.log(`snipped ${snipped.length} panic-message and formatting functions; zeroed ${dead.bytes} bytes of data only they read (${dead.symbols.length} objects)`);
+  console.log(`snipped ${snipped.length} panic-message and formatting functions; zeroed ${dead.bytes} bytes of data only they read (${dead.symbols.length} objects); ${native.length} libm functions as wasm instructions`);
 }
 
 // 3. Post-optimize for size (the features are those rustc's wasm32 target emits by default).

@@ -27,8 +27,20 @@ export function isPanicOrFormatting(name) {
 }
 
 /**
- * Replaces the bodies of those functions with `unreachable`. `binaryen` is the binaryen.js module.
- * Returns the new module bytes (names kept) and the names snipped.
+ * The wasm instruction that computes exactly what a software float function of libm computes, by its
+ * demangled name: floor, ceil, trunc and sqrt are exact (correctly rounded) in IEEE 754 and in wasm, so
+ * `f64.floor` and the others return the same bits (NaN stays NaN). Stable Rust cannot ask libm for them
+ * (its wasm intrinsics need a nightly feature). `round` (halves away from zero) has no wasm instruction.
+ */
+export function nativeFloatOp(name) {
+  const m = /^libm::math::(floor|ceil|trunc|sqrt)::(floor|ceil|trunc|sqrt)::h[0-9a-f]{16}$/.exec(name);
+  return m && m[1] === m[2] ? m[1] : null;
+}
+
+/**
+ * Replaces the bodies of those functions with `unreachable`, and libm's exact float functions with their
+ * instructions (`nativeFloatOp`). `binaryen` is the binaryen.js module.
+ * Returns the new module bytes (names kept), the names snipped and the names given an instruction.
  */
 export function snipPanics(binaryen, bytes) {
   // The features rustc's wasm32 target emits (as wasm-opt is told in build.mjs); no newer encodings.
@@ -37,14 +49,22 @@ export function snipPanics(binaryen, bytes) {
   const module = binaryen.readBinary(bytes);
   module.setFeatures(features);
   const snipped = [];
+  const native = [];
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const fn = module.getFunctionByIndex(i);
     const info = binaryen.getFunctionInfo(fn);
-    if (info.base || !isPanicOrFormatting(info.name)) continue; // imports have no body
+    if (info.base) continue; // imports have no body
+    const op = nativeFloatOp(info.name);
+    if (op && info.params === binaryen.f64 && info.results === binaryen.f64) {
+      binaryen.Function.setBody(fn, module.f64[op](module.local.get(0, binaryen.f64)));
+      native.push(info.name);
+      continue;
+    }
+    if (!isPanicOrFormatting(info.name)) continue;
     binaryen.Function.setBody(fn, module.unreachable());
     snipped.push(info.name);
   }
   const out = module.emitBinary();
   module.dispose();
-  return { bytes: out, snipped };
+  return { bytes: out, snipped, native };
 }

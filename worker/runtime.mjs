@@ -16,8 +16,9 @@ export const workerDir = dirname(fileURLToPath(import.meta.url));
 const srcDir = join(workerDir, "src");
 const packageDir = join(workerDir, "node_modules/persona-edge");
 const PACKAGE = "persona-edge";
-/** `import ... from "x"`, `export ... from "x"` and `import "x"` at the start of a line. */
-const STATIC_IMPORT = /(?:^|\n)[ \t]*(?:import|export)\s+(?:[^;'"]*?\sfrom\s*)?["']([^"']+)["']/g;
+/** `import ... from "x"`, `export ... from "x"` and `import "x"` at the start of a line or, in minified
+ * files, right after the `;` that ends the statement before (`...;import a from"./x.wasm"`). */
+const STATIC_IMPORT = /(?:^|[\n;])[ \t]*(?:import|export)\s*(?:[^;'"]*?\bfrom\s*)?["']([^"']+)["']/g;
 
 /**
  * The parts of wrangler.toml the local runtime needs: `main`, `compatibility_date`, `[vars]` and the KV
