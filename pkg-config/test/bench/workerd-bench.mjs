@@ -77,7 +77,8 @@ function packageModules() {
     }
     const source = readFileSync(file, "utf8");
     out.push({ type: "ESModule", path: virtual, contents: source });
-    for (const [, spec] of source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?["'](\.{1,2}\/[^"']+)["']/g)) {
+    // Relative imports at the start of a line or after the `;` before them (minified files).
+    for (const [, spec] of source.matchAll(/(?:^|[\n;])\s*(?:import|export)\b[^'";]*?["'](\.{1,2}\/[^"']+)["']/g)) {
       visit(join(dirname(rel), spec));
     }
   };
