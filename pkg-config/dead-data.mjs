@@ -202,33 +202,7 @@ function parameterCounts(bytes, all) {
       types.push(params);
     }
   }
-  const counts = [];
-  const imports = all.find((s) => s.id === 2);
-  if (imports) {
-    const c = new Cursor(bytes, imports.start);
-    for (let n = c.u32(); n > 0; n--) {
-      c.name();
-      c.name();
-      const kind = c.u8();
-      if (kind === 0) counts.push(types[c.u32()]);
-      else if (kind === 1) {
-        c.u8();
-        const limits = c.u8();
-        c.u32();
-        if (limits & 1) c.u32();
-      } else if (kind === 2) {
-        const limits = c.u8();
-        c.u32();
-        if (limits & 1) c.u32();
-      } else if (kind === 3) {
-        c.u8();
-        c.u8();
-      } else {
-        c.u8();
-        c.u32();
-      }
-    }
-  }
+  const counts = importedFunctionTypes(bytes, all).map((t) => types[t]);
   const functions = all.find((s) => s.id === 3);
   if (functions) {
     const c = new Cursor(bytes, functions.start);
@@ -262,36 +236,33 @@ function isArgumentOfSnippedCall(bytes, pos, snipped, params) {
   }
 }
 
-function importedFunctionCount(bytes, all) {
+/** The type index of every imported function, in import order (other imports skipped). */
+function importedFunctionTypes(bytes, all) {
+  const out = [];
   const section = all.find((s) => s.id === 2);
-  if (!section) return 0;
+  if (!section) return out;
   const c = new Cursor(bytes, section.start);
-  let count = 0;
+  const limits = () => {
+    const flags = c.u8();
+    c.u32();
+    if (flags & 1) c.u32();
+  };
   for (let n = c.u32(); n > 0; n--) {
     c.name();
     c.name();
     const kind = c.u8();
-    if (kind === 0) {
-      c.u32();
-      count++;
-    } else if (kind === 1) {
-      c.u8();
-      const limits = c.u8();
-      c.u32();
-      if (limits & 1) c.u32();
-    } else if (kind === 2) {
-      const limits = c.u8();
-      c.u32();
-      if (limits & 1) c.u32();
-    } else if (kind === 3) {
-      c.u8();
-      c.u8();
-    } else {
-      c.u8();
+    if (kind === 0) out.push(c.u32());
+    else if (kind === 1) {
+      c.u8(); // table: element type, limits
+      limits();
+    } else if (kind === 2) limits(); // memory
+    else if (kind === 3) c.p += 2; // global: value type, mutability
+    else {
+      c.u8(); // tag: attribute, type
       c.u32();
     }
   }
-  return count;
+  return out;
 }
 
 function exportedFunctions(bytes, all) {
@@ -319,7 +290,7 @@ export function deadData(bytes, isSnipped) {
   if (!linking) throw new Error("dead-data: no linking section (link with --emit-relocs)");
   const symbols = symbolTable(bytes, linking);
   const names = functionNames(bytes, all);
-  const imported = importedFunctionCount(bytes, all);
+  const imported = importedFunctionTypes(bytes, all).length;
   const segments = dataSegments(bytes);
   const params = parameterCounts(bytes, all);
   const snippedSet = new Set();
