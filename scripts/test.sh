@@ -16,6 +16,7 @@ cargo clippy --workspace --all-targets --locked --ignore-rust-version -- -D warn
 
 step "clippy of the wasm binding (warnings denied): the shipped no_std module and the std test build"
 cargo clippy --locked -p persona-edge --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
+cargo clippy --locked -p persona-edge --target wasm32-unknown-unknown --lib --no-default-features --features inspect -- -D warnings
 cargo clippy --locked -p persona-edge --target wasm32-unknown-unknown --lib --test wasm -- -D warnings
 
 step "PostgreSQL for the store's tests (private cluster on 127.0.0.1:5433)"

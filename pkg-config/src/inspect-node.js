@@ -1,8 +1,8 @@
 // persona-edge/inspect for Node: its own instance of the module, instantiated at import.
 import { readFileSync } from "node:fs";
-import { initSync } from "./wasm/persona_edge.js";
+import { initSync } from "./wasm-inspect/persona_edge_inspect.js";
 
-initSync({ module: readFileSync(new URL("./persona_edge_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("./persona_edge_inspect_bg.wasm", import.meta.url)) });
 
 export { inspectSnapshot } from "./inspect.js";
 

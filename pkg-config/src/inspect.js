@@ -1,6 +1,7 @@
-// persona-edge/inspect: debugging helpers the main entries leave out, with their own instance of the
-// module (call `await init()` of this entry first in browsers; Node initializes at import).
-import initWasm, { EngineCore } from "./wasm/persona_edge.js";
+// persona-edge/inspect: debugging helpers the main entries leave out, with their own module
+// (persona_edge_inspect_bg.wasm: the core built with the `inspect` feature, which adds the unverified header
+// getters; call `await init()` of this entry first in browsers; Node initializes at import).
+import initWasm, { EngineCore } from "./wasm-inspect/persona_edge_inspect.js";
 
 const KINDS = { 1: "profile", 2: "ruleset" };
 let core;

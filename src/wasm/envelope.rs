@@ -74,7 +74,13 @@ impl Envelope {
     pub fn order(&self) -> Vec<u32> {
         self.search.indexes().map(|i| i as u32).collect()
     }
+}
 
+/// The header as read, for `persona-edge/inspect` only (its own module, built with the `inspect` feature):
+/// the main module, which never shows an unverified header, carries none of it.
+#[cfg(feature = "inspect")]
+#[wasm_bindgen]
+impl Envelope {
     /// The header as read, NOT verified (for display and debugging): `[version, kind byte, sequence,
     /// issuedAt, expiresAt]`; see `audience`, `subject`, `keyId`.
     pub fn header(&self) -> Result<Vec<f64>, BindingError> {
