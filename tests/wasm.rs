@@ -163,15 +163,18 @@ impl Harness {
                 .collect(),
             None => Vec::new(),
         };
-        let decision = match profile {
-            Some(p) => self
-                .core
-                .decide(p, session, now, country, banner, purpose, &extra),
-            None => self
-                .core
-                .decide_anonymous(session, now, country, banner, purpose, &extra),
-        }
-        .map_err(JsValue::from)?;
+        let decision = self
+            .core
+            .decide(
+                profile.map(VerifiedProfile::share),
+                session,
+                now,
+                country,
+                banner,
+                purpose,
+                &extra,
+            )
+            .map_err(JsValue::from)?;
         Ok(to_json(&decision))
     }
 }
@@ -371,7 +374,7 @@ fn keys_and_arguments_are_checked() {
         "invalid_argument",
     );
     assert_code(
-        core.decide_anonymous(&LiveSession::new(), now(), None, 0, 0, &[])
+        core.decide(None, &LiveSession::new(), now(), None, 0, 0, &[])
             .err()
             .unwrap()
             .into(),
@@ -405,7 +408,7 @@ async fn bad_context_and_an_expired_ruleset() {
     let session = LiveSession::new();
     assert_code(
         h.core
-            .decide_anonymous(&session, -5.0, None, 0, 0, &[])
+            .decide(None, &session, -5.0, None, 0, 0, &[])
             .err()
             .unwrap()
             .into(),
@@ -413,7 +416,7 @@ async fn bad_context_and_an_expired_ruleset() {
     );
     assert_code(
         h.core
-            .decide_anonymous(&session, now(), None, 9, 0, &[])
+            .decide(None, &session, now(), None, 9, 0, &[])
             .err()
             .unwrap()
             .into(),
@@ -421,7 +424,7 @@ async fn bad_context_and_an_expired_ruleset() {
     );
     assert_code(
         h.core
-            .decide_anonymous(&session, now(), None, 0, 0, &[1.0])
+            .decide(None, &session, now(), None, 0, 0, &[1.0])
             .err()
             .unwrap()
             .into(),

@@ -6,7 +6,7 @@
 // not of small order), parses every snapshot, builds the exact message that was signed, holds the bytes
 // while WebCrypto verifies, then runs every other check and decodes. Loading is async; deciding is not.
 
-import { EngineCore } from "./wasm/persona_edge.js";
+import { EngineCore, VerifiedProfile } from "./wasm/persona_edge.js";
 import { invalid, personaError } from "./errors.js";
 import { Session, vocabulary } from "./session.js";
 
@@ -254,6 +254,9 @@ export class Engine {
    * `loadRuleset`, and `expired` once the ruleset's snapshot has expired.
    */
   decide({ profile, session, context } = {}) {
+    if (profile != null && !(profile instanceof VerifiedProfile)) {
+      throw invalid("profile", "a VerifiedProfile from verifyProfile, or none");
+    }
     const c = context ?? {};
     if (typeof c !== "object") throw invalid("context", "an object");
     const v = vocabulary();
@@ -278,9 +281,8 @@ export class Engine {
     const country = c.country ?? undefined;
     const { live, temporary } = Session.handle(session);
     try {
-      return profile
-        ? this.#core.decide(profile, live, now, country, banner, purpose, extra)
-        : this.#core.decideAnonymous(live, now, country, banner, purpose, extra);
+      // The core takes the profile handle by value: it gets a share of the caller's.
+      return this.#core.decide(profile?.share(), live, now, country, banner, purpose, extra);
     } finally {
       if (temporary) live.free();
     }

@@ -190,6 +190,7 @@ test("bad arguments are typed errors, and the engine keeps working", async () =>
   await engine.loadRuleset(bytes("ruleset.snap"), { now });
   assert.throws(() => new Session().track({ type: "teleport" }), isCode("invalid_argument"));
   assert.throws(() => engine.decide({ context: { now, purpose: "sell-everything" } }), isCode("invalid_argument"));
+  assert.throws(() => engine.decide({ profile: { subject: "forged" }, context: { now } }), isCode("invalid_argument"));
   await assert.rejects(engine.verifyProfile(bytes("ana.snap"), { now: -1 }), isCode("invalid_argument"));
   await assert.rejects(engine.verifyProfile("not bytes", { now }), isCode("invalid_argument"));
   const decision = engine.decide({ context: { now } });

@@ -270,11 +270,15 @@ impl EngineCore {
             .map_or(f64::NAN, |r| r.verified.header.expires_at as f64)
     }
 
-    /// Decides for `profile` with the live `session` (see `decideAnonymous` for the context arguments).
+    /// Decides for `profile` (none, or an expired one: the safe, non-personalized default) with the live
+    /// `session` at `now` (Unix seconds), for `country` (or none), consent banner `banner` and purpose
+    /// `purpose` (indexes of `inputNames()`), with `extra_sends` per channel (empty, or one count per
+    /// channel in the channel order of `inputNames()`). The profile handle is consumed: pass a `share()`
+    /// of the one kept (wasm-bindgen takes an optional class argument by value only).
     #[allow(clippy::too_many_arguments)]
     pub fn decide(
         &self,
-        profile: &VerifiedProfile,
+        profile: Option<VerifiedProfile>,
         session: &LiveSession,
         now: f64,
         country: Option<String>,
@@ -283,31 +287,18 @@ impl EngineCore {
         extra_sends: &[f64],
     ) -> Result<JsValue, BindingError> {
         let context = context(now, country, banner, purpose, extra_sends)?;
-        let expired = profile
-            .verified
-            .header
-            .expires_at
-            .saturating_add(self.clock_skew_secs)
-            < context.now;
-        let profile = (!expired).then_some(&profile.verified.document);
-        self.decide_with(profile, &session.session, &context)
-    }
-
-    /// Decides without a profile (the safe, non-personalized default) at `now` (Unix seconds), for
-    /// `country` (or none), consent banner `banner` and purpose `purpose` (indexes of `inputNames()`), with
-    /// `extra_sends` per channel (empty, or one count per channel in the channel order of `inputNames()`).
-    #[wasm_bindgen(js_name = decideAnonymous)]
-    pub fn decide_anonymous(
-        &self,
-        session: &LiveSession,
-        now: f64,
-        country: Option<String>,
-        banner: u8,
-        purpose: u8,
-        extra_sends: &[f64],
-    ) -> Result<JsValue, BindingError> {
-        let context = context(now, country, banner, purpose, extra_sends)?;
-        self.decide_with(None, &session.session, &context)
+        let live = profile.as_ref().filter(|p| {
+            p.verified
+                .header
+                .expires_at
+                .saturating_add(self.clock_skew_secs)
+                >= context.now
+        });
+        self.decide_with(
+            live.map(|p| &p.verified.document),
+            &session.session,
+            &context,
+        )
     }
 }
 
