@@ -108,12 +108,9 @@ async fn harness() -> Harness {
 
 impl Harness {
     async fn signer(&self, envelope: &Envelope) -> i32 {
-        let found = signer(
-            &self.keys,
-            envelope.order(),
-            envelope.signature().unwrap(),
-            envelope.message().unwrap(),
-        );
+        let mut signed = envelope.signed().unwrap();
+        let message = signed.split_off(64);
+        let found = signer(&self.keys, envelope.order(), signed, message);
         JsFuture::from(found).await.unwrap().as_f64().unwrap() as i32
     }
 

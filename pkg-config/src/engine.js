@@ -129,8 +129,9 @@ export class Engine {
     const envelope = this.#core.open(bytes, KIND[kind]);
     let signer = -1;
     try {
-      const message = envelope.message();
-      const signature = envelope.signature();
+      const signed = envelope.signed(); // the 64 signature bytes, then the message they sign
+      const signature = signed.subarray(0, 64);
+      const message = signed.subarray(64);
       for (const index of envelope.order()) {
         this.#stats.signatureChecks++;
         if (await subtle().verify(ED25519, keys[index], signature, message)) {

@@ -60,14 +60,13 @@ impl Envelope {
 
 #[wasm_bindgen]
 impl Envelope {
-    /// The exact bytes the signature covers (a copy).
-    pub fn message(&self) -> Result<Vec<u8>, BindingError> {
-        Ok(self.opened()?.message())
-    }
-
-    /// The 64 signature bytes (a copy).
-    pub fn signature(&self) -> Result<Vec<u8>, BindingError> {
-        Ok(self.opened()?.signature().to_vec())
+    /// What the host verifies, in one copy: the 64 signature bytes, then the exact bytes the signature
+    /// covers (one export instead of two).
+    pub fn signed(&self) -> Result<Vec<u8>, BindingError> {
+        let opened = self.opened()?;
+        let mut out = opened.signature().to_vec();
+        out.extend_from_slice(&opened.message());
+        Ok(out)
     }
 
     /// The indexes of the trusted keys, in the order to try them (the key the header names first).
