@@ -24,8 +24,8 @@ const optimize = !args.includes("--no-opt");
 /** The size goal of the browser entry and of the drop-in (each: its module + the wasm), gzipped. */
 const GOAL_GZIP = 60 * 1000;
 /** The enforced ceiling (the ratchet): lowered to what each change reached (to the next 0.1 KB), never
- * raised. 2026-12-02: the drop-in reached 63,975 bytes. */
-const CEILING_GZIP = 64.0 * 1000;
+ * raised. 2026-12-02: the drop-in reached 63,748 bytes. */
+const CEILING_GZIP = 63.8 * 1000;
 
 function run(cmd, argv, options = {}) {
   console.log(`$ ${cmd} ${argv.join(" ")}`);

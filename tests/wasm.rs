@@ -481,9 +481,13 @@ async fn session_events_move_the_decision_at_once() {
     }
     let after = h.decide(Some(&ben), &session, &context).unwrap();
     assert_eq!(after["topCategory"], "running");
-    assert_eq!(session.page_views(), 3);
-    assert_eq!(session.category(0).as_deref(), Some("running"));
-    assert_eq!(session.category_views(0), 3);
+    let state = to_json(&session.state());
+    assert_eq!(state["pageViews"], 3.0);
+    assert_eq!(state["pageType"], "product");
+    assert_eq!(
+        state["categories"],
+        serde_json::json!([{ "category": "running", "views": 3.0 }])
+    );
 }
 
 #[wasm_bindgen_test]

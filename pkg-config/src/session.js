@@ -66,17 +66,8 @@ export class Session {
 
   /** The session as a plain object (what `Session.from` reads back). */
   toJSON() {
-    const live = this.#live;
-    const categories = [];
-    for (let i = 0; i < live.categoryCount; i++) categories.push({ category: live.category(i), views: live.categoryViews(i) });
-    return {
-      live: live.live,
-      device: vocabulary().devices[live.device],
-      pageType: live.pageType,
-      pageViews: live.pageViews,
-      categories,
-      cartValue: live.cartValue,
-    };
+    const state = this.#live.state();
+    return { ...state, device: vocabulary().devices[state.device] };
   }
 
   /** Frees the session's memory in the module. */

@@ -1,5 +1,6 @@
-//! A `Decision` handed to JS as a flat tape: numbers in one `Float64Array` view of wasm memory and every
-//! string of the decision in one text, turned into plain objects by `decision.js` in one call. Building the
+//! A `Decision` (and a live session's state) handed to JS as a flat tape: numbers in one `Float64Array`
+//! view of wasm memory and every string in one text, turned into plain objects by `decision.js` in one
+//! call. Building the
 //! objects on the JS side costs object literals instead of a boundary crossing per property (the
 //! decision of a 50-segment ruleset has ~250 properties).
 //!
@@ -16,6 +17,7 @@ use crate::decide::{
 };
 use crate::prelude::*;
 use crate::ruleset::ItemBlock;
+use crate::session::{Device, Session};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/wasm/decision.js")]
@@ -28,6 +30,32 @@ extern "C" {
         segment_names: &JsValue,
         names: &JsValue,
     ) -> JsValue;
+
+    /// Builds a session's state object from a tape (see [`session_state`]).
+    #[wasm_bindgen(js_name = sessionFromTape)]
+    fn session_from_tape(tape: &[f64], text: &str) -> JsValue;
+}
+
+/// A live session's state as a plain object, in one call: `{ live, device (index of `Device::ALL`),
+/// pageType, pageViews, categories: [{ category, views }], cartValue }`.
+pub fn session_state(session: &Session) -> JsValue {
+    let mut tape = Tape::default();
+    tape.flag(session.live);
+    tape.index(
+        Device::ALL
+            .iter()
+            .position(|d| *d == session.device)
+            .unwrap_or(0),
+    );
+    tape.string(Some(&session.page_type));
+    tape.number(session.page_views);
+    tape.count(session.categories.len());
+    for c in &session.categories {
+        tape.string(Some(&c.category));
+        tape.number(c.views);
+    }
+    tape.number(session.cart_value);
+    session_from_tape(&tape.numbers, &tape.text)
 }
 
 /// The JS name tables of every enum a decision holds, made once per engine, in the order `decision.js`

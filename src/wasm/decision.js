@@ -1,5 +1,41 @@
-// Turns the decision tape written by src/wasm/convert.rs into the plain `Decision` object, in one call from
-// wasm. The layout is documented there; this reads it in the same order.
+// Turns the tapes written by src/wasm/convert.rs into plain objects, in one call from wasm each: the
+// `Decision`, and a live session's state. The layout is documented there; this reads it in the same order.
+
+/** The readers of one tape: numbers (NaN = null), flags, and strings (UTF-16 lengths into `text`). */
+function reader(tape, text) {
+  let at = 0;
+  let textAt = 0;
+  return {
+    num: () => tape[at++],
+    opt: () => {
+      const v = tape[at++];
+      return v !== v ? null : v;
+    },
+    flag: () => tape[at++] === 1,
+    str: () => {
+      const units = tape[at++];
+      if (units < 0) return null;
+      const s = text.slice(textAt, textAt + units);
+      textAt += units;
+      return s;
+    },
+  };
+}
+
+/**
+ * A live session's state: `{ live, device (an index of the device names), pageType, pageViews,
+ * categories: [{ category, views }], cartValue }`.
+ */
+export function sessionFromTape(tape, text) {
+  const { num, flag, str } = reader(tape, text);
+  const live = flag();
+  const device = num();
+  const pageType = str();
+  const pageViews = num();
+  const categories = new Array(num());
+  for (let i = 0; i < categories.length; i++) categories[i] = { category: str(), views: num() };
+  return { live, device, pageType, pageViews, categories, cartValue: num() };
+}
 
 /**
  * @param {Float64Array} tape numbers (NaN = null; enums are indexes into `names`; strings are UTF-16 lengths)
@@ -10,24 +46,10 @@
  */
 export function decisionFromTape(tape, text, segmentNames, names) {
   const [channels, choiceBases, exclusions, responseBases, sources, outcomes, variantBases, itemBlocks] = names;
-  let at = 0;
-  let textAt = 0;
-  const num = () => tape[at++];
-  const opt = () => {
-    const v = tape[at++];
-    return v !== v ? null : v;
-  };
-  const flag = () => tape[at++] === 1;
-  const str = () => {
-    const units = tape[at++];
-    if (units < 0) return null;
-    const s = text.slice(textAt, textAt + units);
-    textAt += units;
-    return s;
-  };
+  const { num, opt, flag, str } = reader(tape, text);
   const channel = () => {
-    const v = tape[at++];
-    return v !== v ? null : channels[v];
+    const v = opt();
+    return v === null ? null : channels[v];
   };
 
   const personalized = flag();

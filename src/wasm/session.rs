@@ -3,6 +3,7 @@
 
 use crate::prelude::*;
 
+use super::convert::session_state;
 use super::error::{whole, BindingError};
 use crate::session::{CategoryViews, Device, Session, SessionEvent, MAX_SESSION_CATEGORIES};
 use wasm_bindgen::prelude::*;
@@ -104,56 +105,9 @@ impl LiveSession {
         Ok(())
     }
 
-    /// Whether the visitor is on the site now.
-    #[wasm_bindgen(getter)]
-    pub fn live(&self) -> bool {
-        self.session.live
-    }
-
-    /// The device class, as an index of the device names of `inputNames()`.
-    #[wasm_bindgen(getter)]
-    pub fn device(&self) -> u8 {
-        Device::ALL
-            .iter()
-            .position(|d| *d == self.session.device)
-            .unwrap_or(0) as u8
-    }
-
-    /// The type of the page seen last.
-    #[wasm_bindgen(getter, js_name = pageType)]
-    pub fn page_type(&self) -> String {
-        self.session.page_type.clone()
-    }
-
-    /// Pages seen in this visit.
-    #[wasm_bindgen(getter, js_name = pageViews)]
-    pub fn page_views(&self) -> u32 {
-        self.session.page_views
-    }
-
-    /// How many categories were viewed.
-    #[wasm_bindgen(getter, js_name = categoryCount)]
-    pub fn category_count(&self) -> usize {
-        self.session.categories.len()
-    }
-
-    /// The `index`-th category viewed (most viewed first), or none.
-    pub fn category(&self, index: usize) -> Option<String> {
-        self.session
-            .categories
-            .get(index)
-            .map(|c| c.category.clone())
-    }
-
-    /// The views of the `index`-th category (0 past the end).
-    #[wasm_bindgen(js_name = categoryViews)]
-    pub fn category_views(&self, index: usize) -> u32 {
-        self.session.categories.get(index).map_or(0, |c| c.views)
-    }
-
-    /// The cart's value.
-    #[wasm_bindgen(getter, js_name = cartValue)]
-    pub fn cart_value(&self) -> f64 {
-        self.session.cart_value
+    /// The session's state as a plain object (`Session.toJSON` names the device): `{ live, device,
+    /// pageType, pageViews, categories: [{ category, views }], cartValue }`, in one call.
+    pub fn state(&self) -> JsValue {
+        session_state(&self.session)
     }
 }
