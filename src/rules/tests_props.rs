@@ -122,24 +122,16 @@ proptest! {
 /// for size: any Unicode text, any positions.
 mod string_ops {
     use crate::prelude::*;
-    use crate::rules::ops::string::{contains, substr};
+    use crate::rules::ops::string::{contains, substr, substr_span};
     use crate::rules::value::Value;
     use proptest::prelude::*;
 
+    /// The `chars()` definition the byte-offset `substr` replaced, on the same span.
     fn reference_substr(text: &str, start: Option<i64>, len: Option<i64>) -> String {
         let total = text.chars().count() as i64;
-        let from = match start.unwrap_or(0) {
-            s if s < 0 => (total + s).max(0),
-            s => s.min(total),
-        };
-        let to = match len {
-            None => total,
-            Some(l) if l >= 0 => from.saturating_add(l).min(total),
-            Some(l) => total + l.max(-total),
-        };
-        if to <= from {
+        let Some((from, to)) = substr_span(total, start, len) else {
             return String::new();
-        }
+        };
         text.chars()
             .skip(from as usize)
             .take((to - from) as usize)

@@ -1,8 +1,7 @@
 //! A `Decision` (and a live session's state) handed to JS as a flat tape: numbers in one `Float64Array`
 //! view of wasm memory and every string in one text, turned into plain objects by `decision.js` in one
-//! call. Building the
-//! objects on the JS side costs object literals instead of a boundary crossing per property (the
-//! decision of a 50-segment ruleset has ~250 properties).
+//! call. Building the objects on the JS side costs object literals instead of a boundary crossing per
+//! property (the decision of a 50-segment ruleset has ~250 properties).
 //!
 //! The layout is private to this file and `decision.js` (read in the same order as written here):
 //! numbers are `f64`, `NaN` stands for `null`, enums are indexes into the name tables of

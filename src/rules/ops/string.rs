@@ -13,11 +13,10 @@ pub(crate) fn int_arg(v: &Value) -> Option<i64> {
     }
 }
 
-/// `substr(text, start, len)` in characters: a negative `start` counts from the end, a negative
-/// `len` stops that many characters before the end, a missing `len` takes the rest.
-pub(crate) fn substr(text: &str, start: Option<i64>, len: Option<i64>) -> String {
-    // Characters are the bytes that do not continue a UTF-8 sequence (smaller code than `chars()`).
-    let total = text.bytes().filter(|b| b & 0xC0 != 0x80).count() as i64;
+/// The characters `[from, to)` that `substr` takes of a text of `total` characters: a negative `start`
+/// counts from the end, a negative `len` stops that many characters before the end, a missing `len`
+/// takes the rest; `None` when that is empty.
+pub(crate) fn substr_span(total: i64, start: Option<i64>, len: Option<i64>) -> Option<(i64, i64)> {
     let from = match start.unwrap_or(0) {
         s if s < 0 => (total + s).max(0),
         s => s.min(total),
@@ -27,9 +26,16 @@ pub(crate) fn substr(text: &str, start: Option<i64>, len: Option<i64>) -> String
         Some(l) if l >= 0 => from.saturating_add(l).min(total),
         Some(l) => total + l.max(-total),
     };
-    if to <= from {
+    (from < to).then_some((from, to))
+}
+
+/// `substr(text, start, len)` in characters (see [`substr_span`]).
+pub(crate) fn substr(text: &str, start: Option<i64>, len: Option<i64>) -> String {
+    // Characters are the bytes that do not continue a UTF-8 sequence (smaller code than `chars()`).
+    let total = text.bytes().filter(|b| b & 0xC0 != 0x80).count() as i64;
+    let Some((from, to)) = substr_span(total, start, len) else {
         return String::new();
-    }
+    };
     // The byte offset where character `k` starts (the end for `k == total`).
     let at = |k: i64| {
         text.char_indices()
