@@ -67,10 +67,10 @@ const linkerSections = (name) => name === "linking" || name.startsWith("reloc.")
 const binaryen = optimize ? (await import(join(here, "test/node_modules/binaryen/index.js"))).default : null;
 // binaryen from npm (pkg-config/test's devDependencies): Debian's older wasm-opt mishandles the externref table.
 const wasmOpt = join(here, "test/node_modules/.bin/wasm-opt");
-// LLVM's inlining threshold for the wasm build: `opt-level = "z"` alone inlines less than this, and each
-// rarely-called helper then stays a function of its own with its call overhead. A stable codegen option
-// (`-C llvm-args`), no nightly flag. Measured 2026-12-03 (drop-in gzipped, the same tree): default 63.7 KB,
-// 10: 63.5, 15: 63.2, 20: 63.4, 25: 63.2, 30: 63.5, 50: 64.1, 100: 65.7, 0: 64.1.
+// LLVM's inlining threshold for the wasm build, chosen by measurement only: a stable codegen option
+// (`-C llvm-args`), no nightly flag. Drop-in gzipped on the same tree, 2026-12-03: rustc's default for
+// `opt-level = "z"` 63.7 KB; 0: 64.1, 10: 63.5, 15: 63.2, 20: 63.4, 25: 63.2, 30: 63.5, 50: 64.1,
+// 100: 65.7. `INLINE_THRESHOLD` overrides it for such a sweep, as `WASM_OPT_LEVEL` does for wasm-opt.
 const INLINE_THRESHOLD = process.env.INLINE_THRESHOLD ?? "25";
 const registry = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "registry/src");
 
@@ -121,9 +121,9 @@ function buildModule({ name, dir, features }) {
   // the data after it, so the low 1 KiB is only reached by a stack already about to overflow; binaryen may
   // then fold constant offsets into loads and stores. `--converge` repeats the passes while they still
   // shrink. Measured 2026-12-02 on the snipped module: 56,847 -> 56,405 bytes gzipped (-Os alone vs both).
-  // Then twice `--flatten --rereloop -Os`: the control flow rebuilt by binaryen's relooper, which folds
-  // the branch chains LLVM leaves after `match`es into fewer blocks (semantics unchanged). Measured
-  // 2026-12-03 with the drop-in's JS: 63,577 -> 63,340 (once) -> 63,246 bytes gzipped (twice).
+  // Then twice `--flatten --rereloop -Os`: binaryen rebuilds each function's control flow with its
+  // relooper (semantics preserved) and optimizes again. Measured 2026-12-03 on the snipped module with
+  // the drop-in's JS: 63,577 -> 63,340 (once) -> 63,246 bytes gzipped (twice).
   run(wasmOpt, [
     ...(process.env.WASM_OPT_LEVEL ?? "-Os --low-memory-unused --converge --flatten --rereloop -Os --flatten --rereloop -Os").split(" "), "--strip-debug", "--strip-producers",
     "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
