@@ -428,6 +428,12 @@ fn profile(rng: &mut Rng, index: usize) -> Profile {
         loyalty_tier: tier,
         lifecycle,
         net_value_band,
+        // The lower edge of the band (band 2 starts at 25 and each band doubles): no extra draw from the
+        // generator, so every other input stays as it was.
+        net_value: match net_value_band {
+            0 | 1 => 0,
+            band => 25 << (band - 2),
+        },
         return_rate,
         consent: ConsentLedger { channels, purposes },
         preferences: StatedPreferences {

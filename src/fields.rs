@@ -101,6 +101,9 @@ pub enum Field {
     LocalHour,
     /// `context.weekday`: the customer's local day of week, 0 = Monday.
     LocalWeekday,
+    /// `profile.net_value`: net value generalized to the store's grid, currency units (see
+    /// [`Profile::net_value`]).
+    NetValue,
 }
 
 impl Decodable for Field {
@@ -145,13 +148,14 @@ impl Decodable for Field {
             36 => Field::Now,
             37 => Field::LocalHour,
             38 => Field::LocalWeekday,
+            39 => Field::NetValue,
             _ => return Err(Invalid::Tag),
         })
     }
 }
 
 /// Every field with a fixed path.
-static FIXED_PATHS: [(&str, Field); 33] = [
+static FIXED_PATHS: [(&str, Field); 34] = [
     ("profile.known", Field::Known),
     ("profile.locale", Field::Locale),
     ("profile.country", Field::Country),
@@ -159,6 +163,7 @@ static FIXED_PATHS: [(&str, Field); 33] = [
     ("profile.tier_rank", Field::TierRank),
     ("profile.lifecycle", Field::Lifecycle),
     ("profile.net_value_band", Field::NetValueBand),
+    ("profile.net_value", Field::NetValue),
     ("profile.return_rate", Field::ReturnRate),
     ("profile.preferred_channel", Field::PreferredChannel),
     ("profile.interests", Field::Interests),
@@ -374,6 +379,7 @@ impl DecisionInput<'_> {
             TierRank => number(p.loyalty_tier as u32),
             Lifecycle => text(p.lifecycle.name()),
             NetValueBand => number(p.net_value_band),
+            NetValue => number(p.net_value),
             ReturnRate => number(p.return_rate),
             ChannelConsent(channel) => text(p.consent.channel(*channel).name()),
             PurposeConsent(purpose) => text(p.consent.purpose(*purpose).name()),

@@ -218,3 +218,33 @@ fn withdrawn_consent_changes_the_decision() {
         Some(ExclusionReason::ConsentDenied)
     );
 }
+
+#[test]
+fn a_rule_on_net_value_ranks_a_steady_buyer_above_a_returner() {
+    // Net 2,000 (bought 5,000, returned 60 %) and net 2,500 (bought 2,500, kept all), as the store
+    // generalizes them (edges 1,990 and 2,390): same coarse band, told apart by `profile.net_value`.
+    let mut source: persona_edge::ruleset::RulesetSource = read_json("samples/ruleset.json");
+    source.segments.push(
+        serde_json::from_value(serde_json::json!(
+            { "name": "top_value", "priority": 1,
+              "rule": { ">=": [{ "var": "profile.net_value" }, 2200] } }
+        ))
+        .expect("segment"),
+    );
+    let ruleset = persona_edge::ruleset::compile(&source).expect("compiles");
+    let matched = |net_value: u32| {
+        let mut profile = sample_profile("carla");
+        profile.net_value_band = 8;
+        profile.net_value = net_value;
+        decide(
+            &ruleset,
+            Some(&profile),
+            &Session::default(),
+            &sample_context(),
+        )
+        .matched_segments()
+        .any(|s| s == "top_value")
+    };
+    assert!(!matched(1990));
+    assert!(matched(2390));
+}

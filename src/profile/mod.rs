@@ -260,9 +260,15 @@ pub struct Profile {
     /// Lifecycle stage.
     #[serde(default)]
     pub lifecycle: LifecycleStage,
-    /// Lifetime value net of returns and costs, as a decile band 0 (none/negative) ..= 10 (top decile).
+    /// Lifetime value net of returns and costs, as a coarse band: 0 (none or negative), then 1 ..= 10
+    /// by the store's thresholds (by default doubling at each step from 25 to 6,400).
     #[serde(default)]
     pub net_value_band: u8,
+    /// Lifetime value net of returns and costs, generalized: the lower edge of its step on the store's
+    /// net value grid, in whole currency units (0 for none, negative or below the grid's floor). Steps
+    /// are about 20 % wide by default, so values 20 % apart read differently; never exact amounts.
+    #[serde(default)]
+    pub net_value: u32,
     /// Share of purchased items returned, percent 0..=100.
     #[serde(default)]
     pub return_rate: u8,
@@ -293,6 +299,7 @@ impl Decodable for Profile {
             loyalty_tier: r.read()?,
             lifecycle: r.read()?,
             net_value_band: r.read()?,
+            net_value: r.read()?,
             return_rate: r.read()?,
             consent: r.read()?,
             preferences: r.read()?,

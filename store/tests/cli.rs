@@ -940,13 +940,13 @@ fn unknown_field_in_a_rule_names_the_segment_and_the_path() {
         "bad.json",
         r#"{"name": "x", "segments": [
             {"name": "ok", "rule": true},
-            {"name": "vip", "rule": {"and": [true, {">=": [{"var": "profile.net_value"}, 9]}]}}
+            {"name": "vip", "rule": {"and": [true, {">=": [{"var": "profile.lifetime_value"}, 9]}]}}
         ]}"#,
     );
     let run = compile_file(&keys, &dir, &bad);
     let line = run.fails(2);
     assert!(line.contains("`vip`"), "{line}");
-    assert!(line.contains("profile.net_value"), "{line}");
+    assert!(line.contains("profile.lifetime_value"), "{line}");
     assert!(line.contains("/and/1/>=/0/var"), "{line}");
 }
 

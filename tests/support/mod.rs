@@ -182,13 +182,19 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
             tier,
             lifecycle,
         ),
-        (any::<u8>(), any::<u8>(), consent_ledger(), preferences()),
+        (
+            any::<u8>(),
+            any::<u32>(),
+            any::<u8>(),
+            consent_ledger(),
+            preferences(),
+        ),
         (behaviour(), predictions, service),
     )
         .prop_map(
             |(
                 (subject, locale, country, zone, loyalty_tier, lifecycle),
-                (net_value_band, return_rate, consent, preferences),
+                (net_value_band, net_value, return_rate, consent, preferences),
                 (behaviour, predictions, service),
             )| Profile {
                 subject,
@@ -198,6 +204,7 @@ pub fn arb_profile() -> impl Strategy<Value = Profile> {
                 loyalty_tier,
                 lifecycle,
                 net_value_band,
+                net_value,
                 return_rate,
                 consent,
                 preferences,

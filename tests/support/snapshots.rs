@@ -103,6 +103,7 @@ pub fn realistic_profile() -> Profile {
         loyalty_tier: LoyaltyTier::Gold,
         lifecycle: LifecycleStage::Active,
         net_value_band: 8,
+        net_value: 1990,
         return_rate: 12,
         consent: ConsentLedger {
             channels: PerChannel([

@@ -73,6 +73,33 @@ fn band(value: f64, thresholds: &[f64]) -> u8 {
     u8::try_from(reached).map_or(u8::MAX, |r| r.saturating_add(1))
 }
 
+/// Edge `k` of the geometric grid `floor * step^k`, rounded to three significant digits and then to a
+/// whole unit (so the grid reads 25, 30, 36, 43, 52, 62, 75, 90, 107, 129, 155, ... by default).
+fn grid_edge_at(floor: f64, step: f64, k: i32) -> f64 {
+    let exact = floor * step.powi(k);
+    let unit = 10_f64.powi(exact.log10().floor() as i32 - 2);
+    ((exact / unit).round() * unit).round()
+}
+
+/// The largest edge of the grid of [`grid_edge_at`] not above `value`, saturating at `u32::MAX`; 0 below
+/// the floor, and for a grid that is not one (a floor that is not positive, a step not above 1).
+fn grid_edge(value: f64, floor: f64, step: f64) -> u32 {
+    if !(floor > 0.0 && step > 1.0 && value >= floor) {
+        return 0;
+    }
+    // The exact grid's index, then corrected for the rounding of the edges around it.
+    let mut k = ((value / floor).ln() / step.ln())
+        .floor()
+        .min(f64::from(i32::MAX - 1)) as i32;
+    while k > 0 && grid_edge_at(floor, step, k) > value {
+        k -= 1;
+    }
+    while grid_edge_at(floor, step, k + 1) <= value {
+        k += 1;
+    }
+    grid_edge_at(floor, step, k).min(f64::from(u32::MAX)) as u32
+}
+
 /// `round(100 * part / whole)`, capped at 100; 0 when `whole` is not positive.
 fn percent(part: f64, whole: f64) -> u8 {
     if whole > 0.0 {
@@ -139,6 +166,16 @@ impl Commerce {
         } else {
             0
         }
+    }
+
+    /// Net value generalized to the grid of [`Policy::net_value_floor`] and [`Policy::net_value_step`]:
+    /// the grid's largest edge not above it, 0 below the floor (none, negative or tiny).
+    pub(crate) fn net_value_generalized(&self, policy: &Policy) -> u32 {
+        grid_edge(
+            self.net_value(),
+            policy.net_value_floor,
+            policy.net_value_step,
+        )
     }
 
     /// Percent of purchased items returned, 0..=100.
@@ -275,6 +312,63 @@ mod tests {
         assert_eq!(c.net_value_band(&policy), 1);
         c.purchase(&order("o2", 7000.0, None, 1, false), DAY, &policy);
         assert_eq!(c.net_value_band(&policy), 10);
+    }
+
+    #[test]
+    fn net_value_tells_a_returner_from_a_steady_buyer() {
+        // Bought 5,000 and sent 60 % back (net 2,000) against bought 2,500 and kept it all (net 2,500):
+        // the doubling band cannot tell them apart, the generalized net value can, in the right order.
+        let policy = Policy::default();
+        let mut returner = Commerce::default();
+        returner.purchase(&order("o1", 5000.0, None, 10, false), DAY, &policy);
+        returner.return_items(3000.0, 6);
+        let mut steady = Commerce::default();
+        steady.purchase(&order("o1", 2500.0, None, 5, false), DAY, &policy);
+        assert_eq!(returner.net_value(), 2000.0);
+        assert_eq!(
+            returner.net_value_band(&policy),
+            steady.net_value_band(&policy)
+        );
+        let (a, b) = (
+            returner.net_value_generalized(&policy),
+            steady.net_value_generalized(&policy),
+        );
+        assert!(a < b, "{a} < {b}");
+        assert!(a <= 2000 && b <= 2500, "an edge never exceeds the value");
+    }
+
+    #[test]
+    fn net_value_grid_separates_values_a_fifth_apart_and_stays_generalized() {
+        let policy = Policy::default();
+        let grid = |v: f64| grid_edge(v, policy.net_value_floor, policy.net_value_step);
+        let mut edges = std::collections::BTreeSet::new();
+        let mut v = policy.net_value_floor;
+        while v < 1e7 {
+            let edge = grid(v);
+            assert!(f64::from(edge) <= v && edge >= 25, "{v} -> {edge}");
+            assert!(
+                grid(v * 1.21) > edge,
+                "{v} and {} share the edge {edge}",
+                v * 1.21
+            );
+            // Three significant digits at most: no exact amounts.
+            let digits = edge.to_string().trim_end_matches('0').len();
+            assert!(digits <= 3, "{edge} has {digits} significant digits");
+            edges.insert(edge);
+            v *= 1.003;
+        }
+        assert_eq!(
+            edges.iter().take(8).copied().collect::<Vec<_>>(),
+            [25, 30, 36, 43, 52, 62, 75, 90]
+        );
+        assert_eq!(edges.range(25..=100_000).count(), 46);
+        // Below the floor, none and negative: 0; huge values saturate; a broken grid gives 0.
+        for v in [24.99, 0.0, -500.0, f64::NAN] {
+            assert_eq!(grid(v), 0, "{v}");
+        }
+        assert_eq!(grid(1e30), u32::MAX);
+        assert_eq!(grid_edge(500.0, 25.0, 1.0), 0);
+        assert_eq!(grid_edge(500.0, 0.0, 1.2), 0);
     }
 
     #[test]

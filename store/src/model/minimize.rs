@@ -24,6 +24,7 @@ impl ProfileState {
             loyalty_tier: self.traits.loyalty_tier,
             lifecycle,
             net_value_band: commerce.net_value_band(policy),
+            net_value: commerce.net_value_generalized(policy),
             return_rate: commerce.return_rate(),
             consent: self.consent_ledger(),
             preferences: self.preferences.clone(),

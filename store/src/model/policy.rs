@@ -33,6 +33,13 @@ pub struct Policy {
     /// (default doubling from 25: 25, 50, 100, 200, 400, 800, 1600, 3200, 6400). Band 0 is no or
     /// negative value, band 1 is below the first threshold.
     pub net_value_thresholds: [f64; 9],
+    /// Lowest edge of the net value grid behind the snapshot's `net_value` (default 25): a net value
+    /// below it is shipped as 0.
+    pub net_value_floor: f64,
+    /// Ratio between neighbouring edges of the net value grid (default 1.2: steps about 20 % wide, so
+    /// two customers whose net values are 20 % apart read differently; 46 steps from 25 to 100,000).
+    /// Each edge is `floor * step^k` rounded to three significant digits and to a whole unit.
+    pub net_value_step: f64,
     /// Average order value at which price bands 2..=5 start (default 25, 50, 100, 200).
     pub price_band_thresholds: [f64; 4],
     /// Days since the last purchase above which the RFM recency band drops from 5 to 4, 3, 2 and 1
@@ -96,6 +103,8 @@ impl Default for Policy {
             net_value_thresholds: [
                 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0,
             ],
+            net_value_floor: 25.0,
+            net_value_step: 1.2,
             price_band_thresholds: [25.0, 50.0, 100.0, 200.0],
             recency_days: [30, 90, 180, 365],
             frequency_thresholds: [2.0, 4.0, 8.0, 16.0],
