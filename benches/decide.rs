@@ -81,6 +81,7 @@ fn benches(c: &mut Criterion) {
                 Channel::Sms,
                 !live,
                 f.context.now,
+                f.context.purpose,
             )
         })
     });

@@ -165,6 +165,8 @@ for (const [entry, options] of Object.entries(entries)) {
     minify: optimize,
     target: "es2022",
     legalComments: "none",
+    // wasm-bindgen's handle bookkeeping, private to each bundle's glue: short names.
+    mangleProps: optimize ? /^(__wbg_ptr|__destroy_into_raw|__wrap)$/ : undefined,
     logLevel: "warning",
     ...options,
   });

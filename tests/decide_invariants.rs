@@ -5,7 +5,7 @@ mod support;
 
 use persona_edge::channel::Channel;
 use persona_edge::context::MessagePurpose;
-use persona_edge::decide::{decide, is_quiet, ChoiceBasis, TimingOutcome};
+use persona_edge::decide::{decide, is_quiet, ChoiceBasis, TimingOutcome, TimingSource};
 use persona_edge::profile::{ConsentState, LifecycleStage, Purpose};
 use persona_edge::ruleset::{QuietHoursPolicy, Ruleset};
 use proptest::prelude::*;
@@ -99,15 +99,22 @@ proptest! {
         let d = decide(&ruleset, Some(&profile), &session, &context);
         let Some(timing) = d.timing else { return Ok(()) };
         let Some(at) = timing.at else { return Ok(()) };
+        prop_assert_eq!(timing.purpose, context.purpose);
         if timing.outcome == TimingOutcome::Now {
             prop_assert_eq!(at, context.now);
-            return Ok(());
+            if timing.source == TimingSource::LiveSession {
+                return Ok(());
+            }
+        } else {
+            prop_assert!(at > context.now);
         }
+        // Quiet hours hold for every purpose; the campaign's send window for promotions.
         let quiet = profile.preferences.quiet_hours.unwrap_or(ruleset.timing.quiet_hours);
         prop_assert!(!is_quiet(&profile.zone, &quiet, at), "{} is quiet for {:?}", at, quiet);
         let local_hour = (profile.zone.to_local(at).rem_euclid(86_400) / 3600) as u8;
-        prop_assert!(ruleset.timing.send_window.contains(local_hour));
-        prop_assert!(at > context.now);
+        if context.purpose == MessagePurpose::Promotional {
+            prop_assert!(ruleset.timing.send_window.contains(local_hour));
+        }
         prop_assert!(at <= context.now + 3600 * u64::from(ruleset.timing.horizon_hours) + 3600);
     }
 

@@ -57,14 +57,16 @@ const TIMING_SOURCE = {
   population_prior: "population average",
   campaign_default: "campaign default hour",
   live_session: "live session",
+  first_allowed_instant: "a service message: the first allowed instant",
 };
 const OUTCOMES = {
   best_hour: "the customer's best hour",
-  deferred: "deferred out of quiet hours",
-  moved_to_nearest_edge: "moved into the send window",
-  dropped: "dropped: no allowed hour in the horizon",
-  no_allowed_hour: "no allowed hour",
+  deferred: "deferred",
+  moved_to_nearest_edge: "moved to the nearest allowed hour",
+  dropped: "dropped",
+  no_allowed_hour: "no allowed hour in the horizon",
 };
+const CONSTRAINTS = { quiet_hours: "by quiet hours", send_window: "by the send window" };
 const CONTENT_BASIS = { segment: "segment", top_category: "top category", default: "default" };
 const ERRORS = {
   network: "the central store could not be reached",
@@ -246,15 +248,20 @@ function renderTiming(timing, channel) {
 function timingText(timing, channel) {
   if (!channel) return "Nothing is sent: no channel is eligible.";
   if (!timing) return `${channelName(channel)}: no send time.`;
-  if (timing.outcome === "now") return `${channelName(channel)}, now, while the session is live.`;
+  if (timing.outcome === "now") {
+    return timing.source === "live_session"
+      ? `${channelName(channel)}, now, while the session is live.`
+      : `${channelName(channel)}, now (${TIMING_SOURCE[timing.source] ?? timing.source}).`;
+  }
+  const outcome = [OUTCOMES[timing.outcome] ?? timing.outcome, CONSTRAINTS[timing.constraint]].filter(Boolean).join(" ");
   if (timing.at === null || timing.localHourOfWeek === null) {
-    return `${channelName(channel)}: not sent, ${OUTCOMES[timing.outcome] ?? timing.outcome}.`;
+    return `${channelName(channel)}: not sent, ${outcome}.`;
   }
   const utc = new Intl.DateTimeFormat("en-GB", {
     weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC",
   }).format(new Date(timing.at * 1000));
   return `${channelName(channel)} on ${hourLabel(timing.localHourOfWeek)}, the customer's local time ` +
-    `(${OUTCOMES[timing.outcome] ?? timing.outcome}, from ${TIMING_SOURCE[timing.source] ?? timing.source}): ${utc} UTC.`;
+    `(${outcome}, from ${TIMING_SOURCE[timing.source] ?? timing.source}): ${utc} UTC.`;
 }
 
 /** The content chosen per slot, with the reason and what was skipped. */

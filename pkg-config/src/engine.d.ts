@@ -96,8 +96,12 @@ export interface SendTime {
   localHourOfWeek: number | null;
   bestHourOfWeek: number | null;
   source: "own_channel_history" | "own_history" | "own_history_with_prior" | "population_prior"
-    | "campaign_default" | "live_session";
+    | "campaign_default" | "live_session" | "first_allowed_instant";
   outcome: "now" | "best_hour" | "deferred" | "moved_to_nearest_edge" | "dropped" | "no_allowed_hour";
+  /** What moved or dropped the send (null when nothing did). A frequency cap excludes the channel instead. */
+  constraint: "quiet_hours" | "send_window" | null;
+  /** The purpose the time was planned for: promotions at the best allowed hour, service at the first allowed instant. */
+  purpose: "promotional" | "service";
 }
 
 export interface SlotChoice {

@@ -15,7 +15,7 @@ pub use channel::{
 };
 pub use content::{choose_content, SkippedVariant, SlotChoice, VariantBasis};
 pub use segments::{score_segments, SegmentResult};
-pub use timing::{choose_time, is_quiet, SendTime, TimingOutcome, TimingSource};
+pub use timing::{choose_time, is_quiet, SendTime, TimingConstraint, TimingOutcome, TimingSource};
 
 use crate::context::DecisionContext;
 use crate::fields::DecisionInput;
@@ -71,7 +71,14 @@ pub fn decide(
     let channel = choose_channel(&ruleset.channels, profile, session, context);
     let timing = channel.channel.map(|chosen| {
         let real_time_now = ruleset.channels.rules.get(chosen).real_time && session.live;
-        choose_time(&ruleset.timing, profile, chosen, real_time_now, context.now)
+        choose_time(
+            &ruleset.timing,
+            profile,
+            chosen,
+            real_time_now,
+            context.now,
+            context.purpose,
+        )
     });
     let content = choose_content(&ruleset.slots, &ruleset.catalogue, &segments, top);
     Decision {
@@ -109,6 +116,9 @@ mod tests {
             assert_eq!(v.name(), json_name(v));
         }
         for v in TimingSource::ALL {
+            assert_eq!(v.name(), json_name(v));
+        }
+        for v in TimingConstraint::ALL {
             assert_eq!(v.name(), json_name(v));
         }
         for v in TimingOutcome::ALL {

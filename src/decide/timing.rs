@@ -2,6 +2,7 @@
 //! converted to a UTC instant across daylight-saving changes.
 
 use crate::channel::Channel;
+use crate::context::MessagePurpose;
 use crate::profile::{ActivityHistogram, Profile, QuietHours, ZoneSchedule, HOURS_PER_WEEK};
 use crate::ruleset::{QuietHoursPolicy, TimingPolicy};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,8 @@ pub enum TimingSource {
     CampaignDefault,
     /// A real-time channel during a live session: now.
     LiveSession,
+    /// A service message: the first instant quiet hours allow; no activity history is used.
+    FirstAllowedInstant,
 }
 
 impl TimingSource {
@@ -37,18 +40,45 @@ impl TimingSource {
             TimingSource::PopulationPrior => "population_prior",
             TimingSource::CampaignDefault => "campaign_default",
             TimingSource::LiveSession => "live_session",
+            TimingSource::FirstAllowedInstant => "first_allowed_instant",
         }
     }
 
     /// Every variant.
-    pub const ALL: [TimingSource; 6] = [
+    pub const ALL: [TimingSource; 7] = [
         TimingSource::OwnChannelHistory,
         TimingSource::OwnHistory,
         TimingSource::OwnHistoryWithPrior,
         TimingSource::PopulationPrior,
         TimingSource::CampaignDefault,
         TimingSource::LiveSession,
+        TimingSource::FirstAllowedInstant,
     ];
+}
+
+/// The constraint that moved or dropped the send: quiet hours win when an hour breaks both. (A frequency
+/// cap never moves a send: it excludes the channel, named in the channel's exclusions.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingConstraint {
+    /// The customer's quiet hours (stated, or the ruleset's default).
+    QuietHours,
+    /// The campaign's send window (promotional messages only).
+    SendWindow,
+}
+
+impl TimingConstraint {
+    /// The stable snake_case name, as in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TimingConstraint::QuietHours => "quiet_hours",
+            TimingConstraint::SendWindow => "send_window",
+        }
+    }
+
+    /// Every variant.
+    pub const ALL: [TimingConstraint; 2] =
+        [TimingConstraint::QuietHours, TimingConstraint::SendWindow];
 }
 
 /// How the best hour was turned into the send time.
@@ -59,11 +89,11 @@ pub enum TimingOutcome {
     Now,
     /// The best hour was allowed.
     BestHour,
-    /// The best hour was quiet or outside the window: deferred to the next allowed hour.
+    /// The best hour (for a service message: now) was not allowed: deferred to the next allowed hour.
     Deferred,
-    /// The best hour was quiet or outside the window: moved to the nearest allowed hour.
+    /// The best hour was not allowed: moved to the nearest allowed hour.
     MovedToNearestEdge,
-    /// The best hour was quiet or outside the window and the policy drops such sends.
+    /// The best hour was not allowed and the policy drops such sends.
     Dropped,
     /// No allowed hour within the horizon.
     NoAllowedHour,
@@ -107,17 +137,29 @@ pub struct SendTime {
     pub source: TimingSource,
     /// What happened to the best hour.
     pub outcome: TimingOutcome,
+    /// What moved or dropped it (`None` when nothing did).
+    pub constraint: Option<TimingConstraint>,
+    /// The purpose the time was planned for: a promotion goes at the customer's best allowed hour, a
+    /// service message at the first instant quiet hours allow.
+    pub purpose: MessagePurpose,
 }
 
-/// Chooses when to reach the customer on `channel`. `real_time_now` is true for a real-time channel
-/// during a live session. Without a profile, UTC and the population prior (or default hour) are used.
+/// Chooses when to reach the customer on `channel` for a message of `purpose`. `real_time_now` is true
+/// for a real-time channel during a live session. Without a profile, UTC and the population prior (or
+/// default hour) are used.
 pub fn choose_time(
     policy: &TimingPolicy,
     profile: Option<&Profile>,
     channel: Channel,
     real_time_now: bool,
     now: u64,
+    purpose: MessagePurpose,
 ) -> SendTime {
+    let zone = profile.map(|p| p.zone).unwrap_or_default();
+    let here = Candidate {
+        utc: now,
+        hour_of_week: hour_of_week(zone.to_local(now)),
+    };
     if real_time_now {
         return SendTime {
             at: Some(now),
@@ -125,64 +167,79 @@ pub fn choose_time(
             best_hour_of_week: None,
             source: TimingSource::LiveSession,
             outcome: TimingOutcome::Now,
+            constraint: None,
+            purpose,
         };
     }
-    let zone = profile.map(|p| p.zone).unwrap_or_default();
     let quiet = profile
         .and_then(|p| p.preferences.quiet_hours)
         .unwrap_or(policy.quiet_hours);
-    let (scores, source) = hour_scores(policy, profile, channel);
-    let allowed_hours: [bool; 24] =
-        core::array::from_fn(|h| !quiet.contains(h as u8) && policy.send_window.contains(h as u8));
-    let allowed = |c: &Candidate| allowed_hours[c.hour_of_week % 24];
-    let candidates = candidate_hours(&zone, now, policy.horizon_hours);
-    // Best = highest score; the earliest such hour wins ties.
-    let best = candidates
-        .clone()
-        .fold(None::<Candidate>, |best, cand| match best {
-            Some(b) if scores[b.hour_of_week] >= scores[cand.hour_of_week] => Some(b),
-            _ => Some(cand),
-        });
-    let Some(best) = best else {
-        return unscheduled(None, source, TimingOutcome::NoAllowedHour);
-    };
-    let best_how = best.hour_of_week as u16;
-    let chosen = if allowed(&best) {
-        Some((best, TimingOutcome::BestHour))
-    } else {
-        match policy.quiet_hours_policy {
-            QuietHoursPolicy::Drop => {
-                return unscheduled(Some(best_how), source, TimingOutcome::Dropped)
-            }
-            QuietHoursPolicy::Defer => candidates
-                .clone()
-                .find(|c| c.utc > best.utc && allowed(c))
-                .map(|c| (c, TimingOutcome::Deferred)),
-            QuietHoursPolicy::NearestEdge => candidates
-                .filter(allowed)
-                .min_by_key(|c| (c.utc.abs_diff(best.utc), c.utc))
-                .map(|c| (c, TimingOutcome::MovedToNearestEdge)),
+    // What keeps an hour closed: quiet hours first, then (promotions only) the send window.
+    let service = purpose == MessagePurpose::Service;
+    let closed_by: [Option<TimingConstraint>; 24] = core::array::from_fn(|h| {
+        if quiet.contains(h as u8) {
+            Some(TimingConstraint::QuietHours)
+        } else if !service && !policy.send_window.contains(h as u8) {
+            Some(TimingConstraint::SendWindow)
+        } else {
+            None
         }
+    });
+    let closed = |c: &Candidate| closed_by[c.hour_of_week % 24];
+    let allowed = |c: &Candidate| closed(c).is_none();
+    let candidates = candidate_hours(&zone, now, policy.horizon_hours);
+    // The instant aimed at: for a service message now, for a promotion the best hour (highest score;
+    // the earliest such hour wins ties).
+    let (target, source) = if service {
+        (Some(here), TimingSource::FirstAllowedInstant)
+    } else {
+        let (scores, source) = hour_scores(policy, profile, channel);
+        let best = candidates
+            .clone()
+            .fold(None::<Candidate>, |best, cand| match best {
+                Some(b) if scores[b.hour_of_week] >= scores[cand.hour_of_week] => Some(b),
+                _ => Some(cand),
+            });
+        (best, source)
     };
-    match chosen {
-        Some((c, outcome)) => SendTime {
-            at: Some(c.utc),
-            local_hour_of_week: Some(c.hour_of_week as u16),
-            best_hour_of_week: Some(best_how),
-            source,
-            outcome,
+    let constraint = target.as_ref().and_then(closed);
+    let (at, outcome) = match target {
+        None => (None, TimingOutcome::NoAllowedHour),
+        Some(t) if constraint.is_none() => (
+            Some(t),
+            if service {
+                TimingOutcome::Now
+            } else {
+                TimingOutcome::BestHour
+            },
+        ),
+        // A service message is always deferred to the first allowed hour, never dropped.
+        Some(t) => match (service, policy.quiet_hours_policy) {
+            (false, QuietHoursPolicy::Drop) => (None, TimingOutcome::Dropped),
+            (false, QuietHoursPolicy::NearestEdge) => (
+                candidates
+                    .filter(allowed)
+                    .min_by_key(|c| (c.utc.abs_diff(t.utc), c.utc)),
+                TimingOutcome::MovedToNearestEdge,
+            ),
+            _ => (
+                candidates.clone().find(|c| c.utc > t.utc && allowed(c)),
+                TimingOutcome::Deferred,
+            ),
         },
-        None => unscheduled(Some(best_how), source, TimingOutcome::NoAllowedHour),
-    }
-}
-
-fn unscheduled(best: Option<u16>, source: TimingSource, outcome: TimingOutcome) -> SendTime {
+    };
     SendTime {
-        at: None,
-        local_hour_of_week: None,
-        best_hour_of_week: best,
+        at: at.map(|c| c.utc),
+        local_hour_of_week: at.map(|c| c.hour_of_week as u16),
+        best_hour_of_week: target.filter(|_| !service).map(|t| t.hour_of_week as u16),
         source,
-        outcome,
+        outcome: if at.is_none() && outcome != TimingOutcome::Dropped {
+            TimingOutcome::NoAllowedHour
+        } else {
+            outcome
+        },
+        constraint,
+        purpose,
     }
 }
 
@@ -376,7 +433,14 @@ mod tests {
             min_history_mass: 1,
             ..TimingPolicy::default()
         };
-        let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
+        let t = choose_time(
+            &policy,
+            Some(&p),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
         assert_eq!(t.outcome, TimingOutcome::BestHour);
         assert_eq!(t.source, TimingSource::OwnChannelHistory);
         assert_eq!(t.local_hour_of_week, Some(24 + 19));
@@ -395,7 +459,14 @@ mod tests {
             min_history_mass: 1,
             ..TimingPolicy::default()
         };
-        let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
+        let t = choose_time(
+            &policy,
+            Some(&p),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
         assert_eq!(t.best_hour_of_week, Some(27));
         assert_eq!(t.outcome, TimingOutcome::Deferred);
         assert_eq!(t.local_hour_of_week, Some(24 + 8));
@@ -404,7 +475,14 @@ mod tests {
             quiet_hours_policy: QuietHoursPolicy::NearestEdge,
             ..policy.clone()
         };
-        let t = choose_time(&nearest, Some(&p), Channel::Email, false, MONDAY_0915);
+        let t = choose_time(
+            &nearest,
+            Some(&p),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
         assert_eq!(t.outcome, TimingOutcome::MovedToNearestEdge);
         // Monday 20:00 is 7 hours before 03:00; Tuesday 08:00 is 5 hours after.
         assert_eq!(t.local_hour_of_week, Some(24 + 8));
@@ -413,8 +491,136 @@ mod tests {
             quiet_hours_policy: QuietHoursPolicy::Drop,
             ..policy
         };
-        let t = choose_time(&drop, Some(&p), Channel::Email, false, MONDAY_0915);
+        let t = choose_time(
+            &drop,
+            Some(&p),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
         assert_eq!((t.outcome, t.at), (TimingOutcome::Dropped, None));
+        assert_eq!(t.constraint, Some(TimingConstraint::QuietHours));
+    }
+
+    #[test]
+    fn every_move_names_its_constraint() {
+        use crate::ruleset::SendWindow;
+        // Peak Monday 19:00 local: not quiet (21..8), but outside a 9..17 send window.
+        let p = profile_peaking_at(19, ZoneSchedule::default());
+        let window = TimingPolicy {
+            min_history_mass: 1,
+            send_window: SendWindow {
+                start_hour: 9,
+                end_hour: 17,
+            },
+            ..TimingPolicy::default()
+        };
+        for (policy, outcome) in [
+            (QuietHoursPolicy::Defer, TimingOutcome::Deferred),
+            (
+                QuietHoursPolicy::NearestEdge,
+                TimingOutcome::MovedToNearestEdge,
+            ),
+            (QuietHoursPolicy::Drop, TimingOutcome::Dropped),
+        ] {
+            let policy = TimingPolicy {
+                quiet_hours_policy: policy,
+                ..window.clone()
+            };
+            let t = choose_time(
+                &policy,
+                Some(&p),
+                Channel::Email,
+                false,
+                MONDAY_0915,
+                MessagePurpose::Promotional,
+            );
+            assert_eq!(t.outcome, outcome);
+            assert_eq!(
+                t.constraint,
+                Some(TimingConstraint::SendWindow),
+                "{outcome:?}"
+            );
+            assert_eq!(t.purpose, MessagePurpose::Promotional);
+        }
+        // A peak that is both quiet and outside the window names quiet hours; an allowed one nothing.
+        let quiet_peak = profile_peaking_at(24 + 3, ZoneSchedule::default());
+        let t = choose_time(
+            &window,
+            Some(&quiet_peak),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
+        assert_eq!(t.constraint, Some(TimingConstraint::QuietHours));
+        let open_peak = profile_peaking_at(24 + 11, ZoneSchedule::default());
+        let t = choose_time(
+            &window,
+            Some(&open_peak),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
+        assert_eq!((t.outcome, t.constraint), (TimingOutcome::BestHour, None));
+    }
+
+    #[test]
+    fn a_service_message_goes_at_the_first_allowed_instant() {
+        // SMS-like peak at 18:00 every day; a service message does not wait for it.
+        let p = profile_peaking_at(18, ZoneSchedule::default());
+        let policy = TimingPolicy {
+            min_history_mass: 1,
+            send_window: crate::ruleset::SendWindow {
+                start_hour: 9,
+                end_hour: 17,
+            },
+            ..TimingPolicy::default()
+        };
+        let service = |now| {
+            choose_time(
+                &policy,
+                Some(&p),
+                Channel::Email,
+                false,
+                now,
+                MessagePurpose::Service,
+            )
+        };
+        // Monday 09:15, not quiet: now.
+        let t = service(MONDAY_0915);
+        assert_eq!((t.at, t.outcome), (Some(MONDAY_0915), TimingOutcome::Now));
+        assert_eq!(t.source, TimingSource::FirstAllowedInstant);
+        assert_eq!(
+            (t.purpose, t.constraint, t.best_hour_of_week),
+            (MessagePurpose::Service, None, None)
+        );
+        // Monday 18:30 is outside the promotional send window: a service message still goes now.
+        let evening = MONDAY_0915 + 9 * 3600 + 15 * 60;
+        assert_eq!(service(evening).at, Some(evening));
+        // Monday 23:30, quiet until 08:00: Tuesday 08:00, deferred by quiet hours.
+        let late = MONDAY_0915 + 14 * 3600 + 15 * 60;
+        let t = service(late);
+        let tuesday_0800 = MONDAY_0915 - 9 * 3600 - 900 + 24 * 3600 + 8 * 3600;
+        assert_eq!(
+            (t.at, t.outcome),
+            (Some(tuesday_0800), TimingOutcome::Deferred)
+        );
+        assert_eq!(t.constraint, Some(TimingConstraint::QuietHours));
+        assert_eq!(t.local_hour_of_week, Some(24 + 8));
+        // The same customer and moment for a promotion: the 18:00 peak is outside the window.
+        let promo = choose_time(
+            &policy,
+            Some(&p),
+            Channel::Email,
+            false,
+            late,
+            MessagePurpose::Promotional,
+        );
+        assert_ne!(promo.at, t.at);
+        assert_eq!(promo.purpose, MessagePurpose::Promotional);
     }
 
     #[test]
@@ -433,7 +639,14 @@ mod tests {
             min_history_mass: 1,
             ..TimingPolicy::default()
         };
-        let t = choose_time(&policy, Some(&p), Channel::Email, false, MONDAY_0915);
+        let t = choose_time(
+            &policy,
+            Some(&p),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
         assert_eq!(t.local_hour_of_week, Some(3 * 24 + 19));
         // Thursday 19:00 at UTC+2 = 17:00 UTC.
         assert_eq!(
@@ -451,7 +664,14 @@ mod tests {
             population_prior: prior,
             ..TimingPolicy::default()
         };
-        let t = choose_time(&policy, None, Channel::Email, false, MONDAY_0915);
+        let t = choose_time(
+            &policy,
+            None,
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        );
         assert_eq!(t.source, TimingSource::PopulationPrior);
         assert_eq!(t.local_hour_of_week, Some(24 + 14));
 
@@ -461,6 +681,7 @@ mod tests {
             Channel::Email,
             false,
             MONDAY_0915,
+            MessagePurpose::Promotional,
         );
         assert_eq!(t.source, TimingSource::CampaignDefault);
         // Monday 10:00 is still ahead of Monday 09:15.
@@ -475,6 +696,7 @@ mod tests {
             Channel::Web,
             true,
             MONDAY_0915,
+            MessagePurpose::Promotional,
         );
         assert_eq!((t.at, t.outcome), (Some(MONDAY_0915), TimingOutcome::Now));
     }

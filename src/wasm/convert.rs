@@ -10,9 +10,10 @@
 
 use super::host;
 use crate::channel::Channel;
+use crate::context::MessagePurpose;
 use crate::decide::{
     ChannelChoice, ChoiceBasis, Decision, ExclusionReason, ResponseBasis, SendTime, SlotChoice,
-    TimingOutcome, TimingSource, VariantBasis,
+    TimingConstraint, TimingOutcome, TimingSource, VariantBasis,
 };
 use crate::prelude::*;
 use crate::ruleset::ItemBlock;
@@ -62,11 +63,11 @@ pub fn session_state(session: &Session) -> JsValue {
 pub struct Names(JsValue);
 
 /// Appends one name table to `text` (after an empty line unless it is the first).
-pub fn push_table<'a>(text: &mut String, names: impl IntoIterator<Item = &'a str>) {
+pub fn push_table(text: &mut String, names: &[&str]) {
     if !text.is_empty() {
         text.push_str("\n\n");
     }
-    for (i, name) in names.into_iter().enumerate() {
+    for (i, name) in names.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
@@ -78,14 +79,19 @@ impl Names {
     /// Makes every JS string once.
     pub fn new() -> Names {
         let mut text = String::new();
-        push_table(&mut text, Channel::ALL.map(Channel::name));
-        push_table(&mut text, ChoiceBasis::ALL.map(ChoiceBasis::name));
-        push_table(&mut text, ExclusionReason::ALL.map(ExclusionReason::name));
-        push_table(&mut text, ResponseBasis::ALL.map(ResponseBasis::name));
-        push_table(&mut text, TimingSource::ALL.map(TimingSource::name));
-        push_table(&mut text, TimingOutcome::ALL.map(TimingOutcome::name));
-        push_table(&mut text, VariantBasis::ALL.map(VariantBasis::name));
-        push_table(&mut text, ItemBlock::ALL.map(ItemBlock::name));
+        push_table(&mut text, &Channel::ALL.map(Channel::name));
+        push_table(&mut text, &ChoiceBasis::ALL.map(ChoiceBasis::name));
+        push_table(&mut text, &ExclusionReason::ALL.map(ExclusionReason::name));
+        push_table(&mut text, &ResponseBasis::ALL.map(ResponseBasis::name));
+        push_table(&mut text, &TimingSource::ALL.map(TimingSource::name));
+        push_table(&mut text, &TimingOutcome::ALL.map(TimingOutcome::name));
+        push_table(&mut text, &VariantBasis::ALL.map(VariantBasis::name));
+        push_table(&mut text, &ItemBlock::ALL.map(ItemBlock::name));
+        push_table(
+            &mut text,
+            &TimingConstraint::ALL.map(TimingConstraint::name),
+        );
+        push_table(&mut text, &MessagePurpose::ALL.map(MessagePurpose::name));
         Names(host::tables(&text))
     }
 
@@ -190,6 +196,8 @@ impl Tape {
         self.optional(t.best_hour_of_week.map(f64::from));
         self.index(t.source as usize);
         self.index(t.outcome as usize);
+        self.optional(t.constraint.map(|c| c as usize as f64));
+        self.index(t.purpose as usize);
     }
 
     fn slot_choice(&mut self, c: &SlotChoice) {

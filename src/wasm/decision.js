@@ -42,10 +42,11 @@ export function sessionFromTape(tape, text) {
  * @param {string} text every string of the decision, concatenated in tape order
  * @param {string[]} segmentNames the ruleset's segment names, in the order of the decision's segments
  * @param {string[][]} names enum name tables: channel, choice basis, exclusion reason, response basis,
- *   timing source, timing outcome, variant basis, item block
+ *   timing source, timing outcome, variant basis, item block, timing constraint, message purpose
  */
 export function decisionFromTape(tape, text, segmentNames, names) {
-  const [channels, choiceBases, exclusions, responseBases, sources, outcomes, variantBases, itemBlocks] = names;
+  const [channels, choiceBases, exclusions, responseBases, sources, outcomes, variantBases, itemBlocks, constraints, purposes] =
+    names;
   const { num, opt, flag, str } = reader(tape, text);
   const channel = () => {
     const v = opt();
@@ -82,6 +83,8 @@ export function decisionFromTape(tape, text, segmentNames, names) {
         bestHourOfWeek: opt(),
         source: sources[num()],
         outcome: outcomes[num()],
+        constraint: constraints[opt()] ?? null,
+        purpose: purposes[num()],
       }
     : null;
   const content = new Array(num());

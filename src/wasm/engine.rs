@@ -372,10 +372,10 @@ fn context(
 #[wasm_bindgen(js_name = inputNames)]
 pub fn input_names() -> JsValue {
     let mut text = String::new();
-    push_table(&mut text, Device::ALL.map(Device::name));
-    push_table(&mut text, ConsentBanner::ALL.map(ConsentBanner::name));
-    push_table(&mut text, MessagePurpose::ALL.map(MessagePurpose::name));
-    push_table(&mut text, Channel::ALL.map(Channel::name));
+    push_table(&mut text, &Device::ALL.map(Device::name));
+    push_table(&mut text, &ConsentBanner::ALL.map(ConsentBanner::name));
+    push_table(&mut text, &MessagePurpose::ALL.map(MessagePurpose::name));
+    push_table(&mut text, &Channel::ALL.map(Channel::name));
     host::tables(&text)
 }
 
@@ -391,14 +391,11 @@ pub fn snapshot_limits() -> Vec<u32> {
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> JsValue {
     let mut text = String::new();
-    push_table(
-        &mut text,
-        SnapshotError::CODES.into_iter().chain([
-            "invalid_argument",
-            "no_ruleset",
-            "unsupported_runtime",
-        ]),
-    );
+    push_table(&mut text, &SnapshotError::CODES);
+    for code in ["invalid_argument", "no_ruleset", "unsupported_runtime"] {
+        text.push('\n');
+        text.push_str(code);
+    }
     host::lines(&text)
 }
 
