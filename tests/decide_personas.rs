@@ -5,7 +5,8 @@ mod support;
 use persona_edge::channel::Channel;
 use persona_edge::context::MessagePurpose;
 use persona_edge::decide::{
-    decide, ChoiceBasis, Decision, ExclusionReason, TimingOutcome, VariantBasis,
+    decide, ChoiceBasis, Decision, ExclusionReason, ResponseBasis, TimingOutcome, TimingSource,
+    VariantBasis,
 };
 use persona_edge::ruleset::ItemBlock;
 use persona_edge::session::Session;
@@ -91,14 +92,14 @@ fn declined_phone_prefers_email_refund_pending() {
         reason(&d, Channel::Sms),
         Some(ExclusionReason::NotPreferredForService)
     );
-    // Her e-mail peak is 12:00 on weekdays: Monday 12:00 in Berlin is still ahead (now 10:15 local).
+    // Her e-mail peak is 12:00 on weekdays, but a refund message does not wait for it: 10:15 in Berlin
+    // is outside her quiet hours, so it goes now, planned as a service message.
     let timing = d.timing.unwrap();
-    assert_eq!(timing.outcome, TimingOutcome::BestHour);
-    assert_eq!(timing.local_hour_of_week, Some(12));
-    assert_eq!(
-        timing.at,
-        Some(sample_context().now - 9 * 3600 - 900 + 11 * 3600)
-    );
+    assert_eq!(timing.outcome, TimingOutcome::Now);
+    assert_eq!(timing.at, Some(context.now));
+    assert_eq!(timing.purpose, MessagePurpose::Service);
+    assert_eq!(timing.source, TimingSource::FirstAllowedInstant);
+    assert_eq!(timing.best_hour_of_week, None);
 }
 
 #[test]
@@ -247,4 +248,30 @@ fn a_rule_on_net_value_ranks_a_steady_buyer_above_a_returner() {
     };
     assert!(!matched(1990));
     assert!(matched(2390));
+}
+
+#[test]
+fn the_response_basis_is_named_by_the_weight_of_evidence() {
+    // One e-mail sent and none opened: the prior (weight 20 in the sample ruleset) makes up nearly all
+    // of the rate, so the basis says so and counts the one own observation.
+    let basis_after = |sent: u16, responded: u16| {
+        let mut profile = sample_profile("carla");
+        *profile.behaviour.engagement.get_mut(Channel::Email) =
+            persona_edge::profile::Engagement { sent, responded };
+        let d = decide(
+            &sample_ruleset(),
+            Some(&profile),
+            &Session::default(),
+            &sample_context(),
+        );
+        let email = d
+            .channel
+            .ranking
+            .iter()
+            .find(|r| r.channel == Channel::Email);
+        email.map(|r| (r.basis, r.own_observations))
+    };
+    assert_eq!(basis_after(1, 0), Some((ResponseBasis::MostlyPrior, 1)));
+    assert_eq!(basis_after(0, 0), Some((ResponseBasis::Prior, 0)));
+    assert_eq!(basis_after(40, 12), Some((ResponseBasis::OwnHistory, 40)));
 }

@@ -39,7 +39,7 @@ const CHOICE_BASIS = {
   expected_response: "best expected response",
   no_eligible_channel: "no eligible channel",
 };
-const RESPONSE_BASIS = { own_history: "own history", prior: "population prior" };
+const RESPONSE_BASIS = { own_history: "own history", mostly_prior: "mostly the population prior", prior: "population prior" };
 const SNAPSHOT_STATUS = {
   fresh: "verified, fresh from the store",
   not_modified: "verified, unchanged",
@@ -230,13 +230,14 @@ function channelRow(channel, choice, best) {
   );
 }
 
-/** "16% expected response (own history)" with a small bar relative to the best channel. */
-function responseOf({ expectedResponsePct, basis }, best) {
+/** "16% expected response (own history, 40 sent)" with a small bar relative to the best channel. */
+function responseOf({ expectedResponsePct, basis, ownObservations }, best) {
   return h(
     "span",
     { class: "response" },
     h("span", { class: "minibar", "aria-hidden": "true" }, h("span", { class: "fill", style: { width: `${clamp((expectedResponsePct / best) * 100, 2, 100)}%` } })),
-    `${percent(expectedResponsePct)} expected response (${RESPONSE_BASIS[basis] ?? basis})`,
+    `${percent(expectedResponsePct)} expected response (${RESPONSE_BASIS[basis] ?? basis}` +
+      `${ownObservations ? `, ${ownObservations} sent` : ""})`,
   );
 }
 

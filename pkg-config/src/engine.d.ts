@@ -84,7 +84,10 @@ export interface ChannelChoice {
   ranking: {
     channel: Channel;
     expectedResponsePct: number;
-    basis: "prior" | "own_history";
+    /** By the weight of evidence: prior alone, own history outweighed by the prior, or own history. */
+    basis: "prior" | "mostly_prior" | "own_history";
+    /** Messages sent on this channel behind the rate (the customer's own observations). */
+    ownObservations: number;
     cost: number;
     priority: number;
   }[];

@@ -92,7 +92,9 @@ pub struct Exclusion {
 pub enum ResponseBasis {
     /// No own history: the population prior alone.
     Prior,
-    /// Own history smoothed toward the prior.
+    /// Some own history, but the prior weighs more (own messages fewer than the ruleset's prior weight).
+    MostlyPrior,
+    /// Own history weighs at least as much as the prior it is smoothed toward.
     OwnHistory,
 }
 
@@ -101,12 +103,17 @@ impl ResponseBasis {
     pub const fn name(self) -> &'static str {
         match self {
             ResponseBasis::Prior => "prior",
+            ResponseBasis::MostlyPrior => "mostly_prior",
             ResponseBasis::OwnHistory => "own_history",
         }
     }
 
     /// Every variant.
-    pub const ALL: [ResponseBasis; 2] = [ResponseBasis::Prior, ResponseBasis::OwnHistory];
+    pub const ALL: [ResponseBasis; 3] = [
+        ResponseBasis::Prior,
+        ResponseBasis::MostlyPrior,
+        ResponseBasis::OwnHistory,
+    ];
 }
 
 /// An eligible channel with the numbers it was ranked by.
@@ -117,8 +124,10 @@ pub struct RankedChannel {
     pub channel: Channel,
     /// Expected response rate in whole percent (smoothed), the first ranking key.
     pub expected_response_pct: u32,
-    /// Where the rate came from.
+    /// Where the rate came from, named by the weight of the evidence.
     pub basis: ResponseBasis,
+    /// Own observations behind the rate: messages sent on this channel (decayed, as in the snapshot).
+    pub own_observations: u32,
     /// Cost per message (lower wins ties).
     pub cost: u32,
     /// Campaign priority (higher wins remaining ties).
@@ -305,13 +314,18 @@ fn rank(
     } else {
         (
             (responded + prior * weight) / (sent + weight),
-            ResponseBasis::OwnHistory,
+            if sent < weight {
+                ResponseBasis::MostlyPrior
+            } else {
+                ResponseBasis::OwnHistory
+            },
         )
     };
     RankedChannel {
         channel,
         expected_response_pct: crate::math::round(rate * 100.0) as u32,
         basis,
+        own_observations: u32::from(engagement.sent),
         cost: rule.cost,
         priority: rule.priority,
     }

@@ -185,6 +185,7 @@ impl Tape {
             self.channel(Some(r.channel));
             self.number(r.expected_response_pct);
             self.index(r.basis as usize);
+            self.number(r.own_observations);
             self.number(r.cost);
             self.number(r.priority);
         }

@@ -72,6 +72,7 @@ export function decisionFromTape(tape, text, segmentNames, names) {
       channel: channel(),
       expectedResponsePct: num(),
       basis: responseBases[num()],
+      ownObservations: num(),
       cost: num(),
       priority: num(),
     };
