@@ -414,6 +414,18 @@ mod tests {
         p
     }
 
+    /// A promotional e-mail for `p`, planned at [`MONDAY_0915`].
+    fn promo_email(policy: &TimingPolicy, p: &Profile) -> SendTime {
+        choose_time(
+            policy,
+            Some(p),
+            Channel::Email,
+            false,
+            MONDAY_0915,
+            MessagePurpose::Promotional,
+        )
+    }
+
     #[test]
     fn the_reference_instant_is_a_monday() {
         assert_eq!(hour_of_week(MONDAY_0915 as i64), 9);
@@ -433,14 +445,7 @@ mod tests {
             min_history_mass: 1,
             ..TimingPolicy::default()
         };
-        let t = choose_time(
-            &policy,
-            Some(&p),
-            Channel::Email,
-            false,
-            MONDAY_0915,
-            MessagePurpose::Promotional,
-        );
+        let t = promo_email(&policy, &p);
         assert_eq!(t.outcome, TimingOutcome::BestHour);
         assert_eq!(t.source, TimingSource::OwnChannelHistory);
         assert_eq!(t.local_hour_of_week, Some(24 + 19));
@@ -459,14 +464,7 @@ mod tests {
             min_history_mass: 1,
             ..TimingPolicy::default()
         };
-        let t = choose_time(
-            &policy,
-            Some(&p),
-            Channel::Email,
-            false,
-            MONDAY_0915,
-            MessagePurpose::Promotional,
-        );
+        let t = promo_email(&policy, &p);
         assert_eq!(t.best_hour_of_week, Some(27));
         assert_eq!(t.outcome, TimingOutcome::Deferred);
         assert_eq!(t.local_hour_of_week, Some(24 + 8));
@@ -475,14 +473,7 @@ mod tests {
             quiet_hours_policy: QuietHoursPolicy::NearestEdge,
             ..policy.clone()
         };
-        let t = choose_time(
-            &nearest,
-            Some(&p),
-            Channel::Email,
-            false,
-            MONDAY_0915,
-            MessagePurpose::Promotional,
-        );
+        let t = promo_email(&nearest, &p);
         assert_eq!(t.outcome, TimingOutcome::MovedToNearestEdge);
         // Monday 20:00 is 7 hours before 03:00; Tuesday 08:00 is 5 hours after.
         assert_eq!(t.local_hour_of_week, Some(24 + 8));
@@ -491,14 +482,7 @@ mod tests {
             quiet_hours_policy: QuietHoursPolicy::Drop,
             ..policy
         };
-        let t = choose_time(
-            &drop,
-            Some(&p),
-            Channel::Email,
-            false,
-            MONDAY_0915,
-            MessagePurpose::Promotional,
-        );
+        let t = promo_email(&drop, &p);
         assert_eq!((t.outcome, t.at), (TimingOutcome::Dropped, None));
         assert_eq!(t.constraint, Some(TimingConstraint::QuietHours));
     }
@@ -528,14 +512,7 @@ mod tests {
                 quiet_hours_policy: policy,
                 ..window.clone()
             };
-            let t = choose_time(
-                &policy,
-                Some(&p),
-                Channel::Email,
-                false,
-                MONDAY_0915,
-                MessagePurpose::Promotional,
-            );
+            let t = promo_email(&policy, &p);
             assert_eq!(t.outcome, outcome);
             assert_eq!(
                 t.constraint,
@@ -546,24 +523,10 @@ mod tests {
         }
         // A peak that is both quiet and outside the window names quiet hours; an allowed one nothing.
         let quiet_peak = profile_peaking_at(24 + 3, ZoneSchedule::default());
-        let t = choose_time(
-            &window,
-            Some(&quiet_peak),
-            Channel::Email,
-            false,
-            MONDAY_0915,
-            MessagePurpose::Promotional,
-        );
+        let t = promo_email(&window, &quiet_peak);
         assert_eq!(t.constraint, Some(TimingConstraint::QuietHours));
         let open_peak = profile_peaking_at(24 + 11, ZoneSchedule::default());
-        let t = choose_time(
-            &window,
-            Some(&open_peak),
-            Channel::Email,
-            false,
-            MONDAY_0915,
-            MessagePurpose::Promotional,
-        );
+        let t = promo_email(&window, &open_peak);
         assert_eq!((t.outcome, t.constraint), (TimingOutcome::BestHour, None));
     }
 
@@ -639,14 +602,7 @@ mod tests {
             min_history_mass: 1,
             ..TimingPolicy::default()
         };
-        let t = choose_time(
-            &policy,
-            Some(&p),
-            Channel::Email,
-            false,
-            MONDAY_0915,
-            MessagePurpose::Promotional,
-        );
+        let t = promo_email(&policy, &p);
         assert_eq!(t.local_hour_of_week, Some(3 * 24 + 19));
         // Thursday 19:00 at UTC+2 = 17:00 UTC.
         assert_eq!(

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Interest in one catalogue category, 0..=100, as of [`Behaviour::affinity_day`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct CategoryAffinity {
     /// Category id from the catalogue (e.g. `"running"`).
     pub category: String,
@@ -30,6 +31,7 @@ impl Decodable for CategoryAffinity {
 /// Recency, frequency and monetary bands, each 1 (lowest) ..= 5 (highest); 0 means no purchases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct RfmBands {
     /// 5 = bought very recently.
     pub recency: u8,
@@ -52,6 +54,7 @@ impl Decodable for RfmBands {
 /// Messages sent on a channel and how many got a response (open, click, reply), over the history window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct Engagement {
     /// Messages delivered.
     pub sent: u16,
@@ -71,6 +74,7 @@ impl Decodable for Engagement {
 /// Recent sends on one channel, as counted by the central store when the snapshot was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct RecentSends {
     /// Sends in the 24 hours before the snapshot was issued.
     pub day: u8,
@@ -90,6 +94,7 @@ impl Decodable for RecentSends {
 /// An activity histogram for one channel (when the customer responds on it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct ChannelActivity {
     /// The channel.
     pub channel: Channel,
@@ -109,6 +114,7 @@ impl Decodable for ChannelActivity {
 /// Everything the profile knows about behaviour, as aggregates.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct Behaviour {
     /// Strongest category affinities (a few, strongest first).
     #[serde(default)]

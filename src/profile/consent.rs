@@ -47,6 +47,7 @@ impl ConsentState {
 /// Days, not seconds: the snapshot keeps no exact timestamps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct Consent {
     /// Granted, denied or unknown.
     pub state: ConsentState,
@@ -114,6 +115,7 @@ impl Purpose {
 /// All consent the profile carries.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct ConsentLedger {
     /// Consent per channel.
     #[serde(default)]

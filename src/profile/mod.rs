@@ -166,6 +166,7 @@ impl QuietHours {
 /// What the customer told us (zero-party data). It outranks anything inferred.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct StatedPreferences {
     /// The channel the customer asked to be reached on.
     #[serde(default)]
@@ -191,6 +192,7 @@ impl Decodable for StatedPreferences {
 /// Model outputs computed centrally, each 0..=100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct Predictions {
     /// Probability (percent) the customer leaves in the next period.
     pub churn_risk: u8,
@@ -210,6 +212,7 @@ impl Decodable for Predictions {
 /// Open service situations: while any is set, promotion is suppressed and service comes first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct ServiceState {
     /// A complaint is open.
     #[serde(default)]
@@ -242,6 +245,7 @@ impl ServiceState {
 /// One customer's profile as carried by a profile snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct Profile {
     /// Pseudonymous subject id (see [`is_valid_subject`]).
     pub subject: String,

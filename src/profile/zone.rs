@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// snapshot's lifetime horizon. The central store computes it from the IANA zone; the edge only adds minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct ZoneSchedule {
     /// Offset from UTC in minutes (east positive), e.g. 60 for CET.
     pub offset_minutes: i16,
@@ -28,6 +29,7 @@ impl Decodable for ZoneSchedule {
 /// A future change of UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode)]
 #[cfg_attr(test, derive(bincode::Decode))]
+#[serde(deny_unknown_fields)]
 pub struct ZoneChange {
     /// The UTC instant (Unix seconds) from which the new offset applies.
     pub at: u64,

@@ -23,6 +23,9 @@ pub enum CliError {
         /// serde's message, with line and column.
         message: String,
     },
+    /// A value breaks a rule of the customer model (for example text shaped like a raw identifier).
+    #[error("{code}: {error}", code = .0.code, error = .0)]
+    Model(#[from] crate::model::ModelError),
     /// A ruleset does not compile.
     #[error("ruleset does not compile: {0}")]
     Ruleset(#[from] RulesetError),

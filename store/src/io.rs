@@ -13,10 +13,35 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CliError> {
 
 /// Parses JSON text into a typed value; `what` names the source in errors.
 pub fn parse_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, CliError> {
-    serde_json::from_str(text).map_err(|e| CliError::Json {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed: T = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(what, e))?;
+    de.end().map_err(|e| CliError::Json {
         what: what.to_owned(),
         message: e.to_string(),
-    })
+    })?;
+    Ok(parsed)
+}
+
+/// Converts a JSON value into a typed value; `what` names the source in errors (with the JSON path).
+pub fn from_value<T: DeserializeOwned>(
+    what: &str,
+    value: serde_json::Value,
+) -> Result<T, CliError> {
+    serde_path_to_error::deserialize(value).map_err(|e| json_error(what, e))
+}
+
+/// A typed-read failure with the JSON path it happened at (none for a syntax error at the top).
+fn json_error(what: &str, e: serde_path_to_error::Error<serde_json::Error>) -> CliError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    CliError::Json {
+        what: what.to_owned(),
+        message: if path == "." || inner.is_syntax() || inner.is_eof() {
+            inner.to_string()
+        } else {
+            format!("at {path}: {inner}")
+        },
+    }
 }
 
 /// Reads a JSON argument that is either inline JSON (starting with `{` or `[`) or a file path.

@@ -2,7 +2,7 @@
 //! input fails (exit code, one `persona:` line on stderr, never a panic).
 
 use base64::Engine;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -1069,10 +1069,13 @@ fn a_subject_that_looks_like_an_email_address_is_refused() {
     let out = dir.path("ana-email.snap");
     let run = sign(&keys, &path, AUDIENCE, &out);
     let line = run.fails(2);
+    // Refused before signing, as any text shaped like an e-mail address (the snapshot rule on subjects,
+    // `invalid_input`, stands behind it).
     assert!(
-        line.contains("invalid_input") && line.contains("subject"),
+        line.contains("identifying_value") && line.contains("subject"),
         "{line}"
     );
+    assert!(!line.contains("ana@example.com"), "{line}");
     assert!(!out.exists(), "nothing written");
     assert!(!run.stdout.contains("ana@example.com"), "{run:#?}");
 }
@@ -1211,5 +1214,44 @@ fn a_full_stdout_is_an_error_not_a_panic() {
         let run = with_stdout(&args, Stdio::from(full));
         let line = run.fails(1);
         assert!(line.starts_with("persona: stdout: "), "{args:?}: {line}");
+    }
+}
+
+#[test]
+fn sign_refuses_unknown_fields_with_their_path() {
+    let dir = Scratch::new("sign-unknown");
+    let keys = keygen(&dir.path("keys"));
+    let mut profile = read_json(&sample("profiles/ana.json"));
+    profile["preferences"]["intrests"] = json!(["running"]);
+    let file = dir.write("typo.json", &profile.to_string());
+    let line = sign(&keys, &file, AUDIENCE, &dir.path("out.snap"))
+        .fails(2)
+        .to_owned();
+    assert!(line.contains("preferences"), "{line}");
+    assert!(line.contains("intrests"), "{line}");
+    assert!(!dir.path("out.snap").exists(), "nothing signed");
+}
+
+#[test]
+fn sign_refuses_text_shaped_like_an_e_mail_or_phone_number() {
+    let dir = Scratch::new("sign-identifying");
+    let keys = keygen(&dir.path("keys"));
+    for (value, kind) in [
+        ("ana.lopez@example.com", "e-mail"),
+        ("+49 170 1234567", "phone"),
+    ] {
+        let mut profile = read_json(&sample("profiles/ana.json"));
+        profile["preferences"]["interests"] = json!(["running", value]);
+        let file = dir.write("pii.json", &profile.to_string());
+        let out = dir.path("out.snap");
+        let line = sign(&keys, &file, AUDIENCE, &out).fails(2).to_owned();
+        assert!(line.contains("identifying_value"), "{line}");
+        assert!(line.contains("preferences.interests[1]"), "{line}");
+        assert!(line.contains(kind), "{line}");
+        assert!(
+            !line.contains(value),
+            "the value itself is not echoed: {line}"
+        );
+        assert!(!out.exists(), "nothing signed");
     }
 }

@@ -220,6 +220,28 @@ fn bad_input_gets_a_typed_4xx_and_changes_nothing(backend: Backend) {
             Some("traits"),
         ),
         (
+            "an e-mail address typed into the interests",
+            put_profile(
+                &server,
+                "c_bad_1",
+                json!({ "preferences": { "interests": ["running", "ana@example.com"] } }),
+            ),
+            422,
+            "identifying_value",
+            Some("preferences.interests[1]"),
+        ),
+        (
+            "a phone number typed into the interests",
+            put_profile(
+                &server,
+                "c_bad_1",
+                json!({ "preferences": { "interests": ["0170-1234567"] } }),
+            ),
+            422,
+            "identifying_value",
+            Some("preferences.interests[0]"),
+        ),
+        (
             "unknown consent state",
             put_profile(
                 &server,

@@ -4,6 +4,7 @@ use crate::cli::{SigningArgs, VerifyArgs};
 use crate::error::CliError;
 use crate::io::{self, now, parse_duration};
 use crate::keyfile;
+use crate::model::identifying;
 use base64::Engine;
 use persona_edge::codec;
 use persona_edge::profile::Profile;
@@ -59,7 +60,7 @@ pub fn sign(
     base64: bool,
     signing: &SigningArgs,
 ) -> Result<(), CliError> {
-    let profile: Profile = io::read_json(profile)?;
+    let profile = read_profile(profile)?;
     let key = keyfile::read_secret(&signing.key)?;
     let (issued_at, expires_at) = validity(signing)?;
     let bytes = snapshot::sign_profile(
@@ -77,6 +78,15 @@ pub fn sign(
             Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes));
     }
     io::print_line(report)
+}
+
+/// A profile document for `persona sign`: unknown fields are refused with their JSON path (serde), and so
+/// is any text shaped like an e-mail address or phone number (nothing identifying may be signed into a
+/// snapshot that travels to browsers).
+fn read_profile(path: &Path) -> Result<Profile, CliError> {
+    let document: Value = io::read_json(path)?;
+    identifying::check_json("", &document)?;
+    io::from_value(&path.display().to_string(), document)
 }
 
 /// Verification options from the command line, for a snapshot whose header is already known.

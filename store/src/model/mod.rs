@@ -34,6 +34,7 @@ mod error;
 mod event;
 mod feedback;
 mod fold;
+pub mod identifying;
 mod interest;
 mod locale;
 mod minimize;
@@ -47,6 +48,7 @@ mod zone;
 pub use error::ModelError;
 pub use event::{Event, EventBatch, EventKind};
 pub use feedback::{Feedback, FeedbackBatch, FeedbackKind, MAX_FEEDBACK_SEGMENTS};
+pub use identifying::IdentifyingKind;
 pub use policy::Policy;
 pub use state::ProfileState;
 pub use update::{

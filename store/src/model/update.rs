@@ -5,6 +5,7 @@
 use super::check::{self, element};
 use super::decay::day_of;
 use super::error::ModelError;
+use super::identifying;
 use super::locale::{generalize_locale, normalize_country, COUNTRY_RULE, LOCALE_RULE};
 use super::state::ProfileState;
 use super::zone::{canonical_zone, ZONE_RULE};
@@ -201,6 +202,13 @@ impl ProfileUpdate {
     /// `"traits.time_zone"`, `"preferences.quiet_hours.start_hour"`, `"preferences.interests[3]"`).
     pub fn validate(&self) -> Result<(), ModelError> {
         let traits = &self.traits;
+        for (path, text) in [
+            ("traits.locale", &traits.locale),
+            ("traits.country", &traits.country),
+            ("traits.time_zone", &traits.time_zone),
+        ] {
+            text.check(|v| identifying::check_text(path, v))?;
+        }
         traits
             .locale
             .check(|v| rule(generalize_locale(v).is_some(), "traits.locale", LOCALE_RULE))?;
@@ -222,10 +230,11 @@ impl ProfileUpdate {
                 "preferences.interests",
                 "must list at most 16 interests",
             )?;
-            interests
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, id)| check::category(&element("preferences.interests", i), id))
+            interests.iter().enumerate().try_for_each(|(i, id)| {
+                let path = element("preferences.interests", i);
+                identifying::check_text(&path, id)?;
+                check::category(&path, id)
+            })
         })?;
         preferences.quiet_hours.check(|q| {
             hour("preferences.quiet_hours.start_hour", q.start_hour)?;

@@ -29,7 +29,10 @@ pub fn check_subject(subject: &str) -> Result<(), ApiError> {
 
 /// A model validation error as a 422 at its path.
 pub fn model_error(error: ModelError) -> ApiError {
-    ApiError::invalid(error.path, error.message)
+    ApiError {
+        code: error.code,
+        ..ApiError::invalid(error.path, error.message)
+    }
 }
 
 /// A failed snapshot issue as an API error.
