@@ -178,12 +178,12 @@ impl Compiler<'_> {
             serde_json::Value::Object(members) => {
                 let mut it = members.iter();
                 match (it.next(), it.next()) {
-                    (None, _) => self.konst(Value::Object(Arc::from(Vec::new()))),
                     (Some((name, raw)), None) => {
                         let name = name.as_str();
                         self.at(Some(name), |c| c.operation(name, raw))
                     }
-                    _ => Err(self.err(RuleErrorKind::NotAnOperation(members.len()))),
+                    // Not an operation (no key, or several): data, taken as it is (not evaluated).
+                    _ => self.konst(Value::from(json)),
                 }
             }
             scalar => self.konst(Value::from(scalar)),

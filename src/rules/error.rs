@@ -8,9 +8,6 @@ pub enum RuleErrorKind {
     /// An object key that is not a supported operator.
     #[error("unknown operator `{0}`")]
     UnknownOperator(String),
-    /// An object with more than one key: an operation has exactly one.
-    #[error("an operation must have exactly one key, found {0}")]
-    NotAnOperation(usize),
     /// A `var`/`missing` path the field catalog does not know.
     #[error("unknown field `{field}`: {message}")]
     UnknownField {

@@ -82,11 +82,41 @@ fn operator_errors_report_their_path() {
     let e = compile_err(json!({"!": [{"var": true}]}));
     assert_eq!(e.path, "/!/0/var");
     assert!(matches!(e.kind, RuleErrorKind::InvalidArgument { .. }));
-    let e = compile_err(json!({"a": 1, "b": 2}));
-    assert_eq!(
-        (e.path.as_str(), e.kind),
-        ("", RuleErrorKind::NotAnOperation(2))
+}
+
+#[test]
+fn classic_json_logic_edge_cases() {
+    // As json-logic-js: an object that is not an operation is data, and every object is truthy.
+    for (rule, want) in [
+        (json!({"!!": [{}]}), json!(true)),
+        (json!({"!": [{}]}), json!(false)),
+        (json!({"if": [{}, 1, 2]}), json!(1)),
+        (json!({"and": [{}, 3]}), json!(3)),
+        (json!({"or": [{}, 3]}), json!({})),
+        (json!({"!!": [{"a": 1, "b": 2}]}), json!(true)),
+        (
+            json!({"==": [1, {"if": [{"a": {"var": "x"}, "b": 2}, 1, 0]}]}),
+            json!(true),
+        ),
+        // `merge` is `[].concat(...)`: null is an element like any other non-array.
+        (
+            json!({"merge": [null, [1, null], null]}),
+            json!([null, 1, null, null]),
+        ),
+        (json!({"merge": [null]}), json!([null])),
+        // No arguments: falsy, `null` (json-logic-js returns `undefined`).
+        (json!({"and": []}), json!(null)),
+        (json!({"or": []}), json!(null)),
+        (json!({"!!": [{"and": []}]}), json!(false)),
+    ] {
+        assert_eq!(eval_json(&rule, &json!({"x": 5})).unwrap(), want, "{rule}");
+    }
+    // A multi-key object literal's members are data, not evaluated: `var` stays an object.
+    let literal = eval_json(
+        &json!({"if": [true, {"a": {"var": "x"}, "b": 2}]}),
+        &json!({"x": 5}),
     );
+    assert_eq!(literal.unwrap(), json!({"a": {"var": "x"}, "b": 2}));
 }
 
 #[test]
@@ -389,7 +419,7 @@ fn operator_semantics() {
         (json!({"in": [[1], [[1], 2]]}), json!(true)),
         (
             json!({"merge": [1, [2, null, [3]], null]}),
-            json!([1, 2, [3]]),
+            json!([1, 2, null, [3], null]),
         ),
         (
             json!({"map": [{"var": "o"}, {"*": [{"var": ""}, 10]}]}),

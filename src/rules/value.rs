@@ -50,8 +50,8 @@ impl PartialEq for Value {
 }
 
 impl Value {
-    /// JSON Logic truthiness: `null`, `false`, `0`, `NaN`, `""`, `[]` and `{}` are falsy, everything
-    /// else (including the string `"0"`) is truthy.
+    /// JSON Logic truthiness (json-logic-js's): `null`, `false`, `0`, `NaN`, `""` and `[]` are falsy,
+    /// everything else (including the string `"0"` and every object, `{}` too) is truthy.
     pub fn truthy(&self) -> bool {
         match self {
             Value::Null => false,
@@ -59,7 +59,7 @@ impl Value {
             Value::Number(n) => *n != 0.0 && !n.is_nan(),
             Value::String(s) => !s.is_empty(),
             Value::Array(a) => !a.is_empty(),
-            Value::Object(o) => !o.is_empty(),
+            Value::Object(_) => true,
         }
     }
 

@@ -73,10 +73,8 @@ impl<'r> Eval<'r> {
         for c in args {
             let v = self.child(*c, me, scope, depth);
             match (op, &*v) {
-                (Op::Merge, Value::Array(items)) => {
-                    out.extend(items.iter().filter(|v| !v.is_null()).cloned())
-                }
-                (Op::Merge, Value::Null) => {}
+                // As `[].concat(...)`: arrays flattened one level, anything else (`null` too) an element.
+                (Op::Merge, Value::Array(items)) => out.extend(items.iter().cloned()),
                 _ => out.push(v.into_owned()),
             }
             if out.len() > MAX_BUILD_LEN {
