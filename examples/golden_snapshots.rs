@@ -144,7 +144,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         f(&mut bytes[at]);
         bytes
     };
-    // There is no ruleset type yet: the ruleset payload is a placeholder list of strings (bincode).
+    // These vectors test the envelope, not the ruleset layout (`tests/decision_golden.rs` has real
+    // rulesets): the ruleset payload is a placeholder list of strings (bincode). Its text is kept as
+    // first written so that the vectors' bytes stay the same.
     let ruleset_payload = vec![String::from("placeholder ruleset: no ruleset type yet")];
     let ruleset_params = SignParams {
         kind: SnapshotKind::Ruleset,
@@ -265,7 +267,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Case {
             name: "ruleset_as_profile",
             intended: "wrong_kind",
-            description: "A validly signed ruleset snapshot (placeholder payload: a bincode list of strings, as there is no ruleset type yet) presented where a profile is expected.",
+            description: "A validly signed ruleset snapshot (placeholder payload: a bincode list of strings; these vectors test the envelope, not the ruleset layout) presented where a profile is expected.",
             bytes: ruleset.clone(),
             options: VerifyOptions::profile(NOW, AUDIENCE),
         },

@@ -39,7 +39,7 @@ fn ruleset_params() -> SignParams<'static> {
     }
 }
 
-/// A ruleset snapshot. There is no ruleset type yet: the payload is a placeholder list of strings.
+/// A ruleset snapshot with a placeholder payload (a list of strings): these tests are about the envelope.
 fn ruleset_signed_by(key: &SigningKey) -> Vec<u8> {
     let rules = vec![String::from("placeholder rule")];
     sign(&ruleset_params(), &rules, key).unwrap()
