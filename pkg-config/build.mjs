@@ -10,7 +10,7 @@
 // Usage: node pkg-config/build.mjs [--out DIR] [--no-opt]
 // (WASM_OPT_LEVEL="-Oz ..." replaces wasm-opt's optimization flags, for size measurements only.)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,15 +137,10 @@ buildModule({ name: "persona_edge_inspect", dir: "wasm-inspect", features: ["--f
 buildModule({ name: "persona_edge", dir: "wasm", features: [] });
 const wasmOut = join(out, "persona_edge_bg.wasm");
 
-// 4. One module file per entry: the hand-written sources and the generated glue, bundled and minified.
-for (const file of ["index.js", "api.js", "node.js", "workerd.js", "inspect.js", "inspect-node.js", "engine.js",
-  "session.js", "errors.js", "client.js", "client-session.js", "client-storage.js", "client-feedback.js",
-  "client-sync.js", "client-guard.js", "store-access.js", "storage.js", "drop-in.js"]) {
-  try {
-    copyFileSync(join(here, "src", file), join(staging, file));
-  } catch (error) {
-    if (error.code !== "ENOENT") throw error;
-  }
+// 4. One module file per entry: the hand-written sources (every .js of src/, so no list to drift) and the
+// generated glue, bundled and minified.
+for (const file of readdirSync(join(here, "src")).filter((f) => f.endsWith(".js"))) {
+  copyFileSync(join(here, "src", file), join(staging, file));
 }
 const { build } = await import(join(here, "test/node_modules/esbuild/lib/main.js"));
 const entries = {
@@ -171,15 +166,18 @@ for (const [entry, options] of Object.entries(entries)) {
     ...options,
   });
 }
-for (const file of ["index.d.ts", "engine.d.ts", "client.d.ts", "inspect.d.ts", "README.md"]) {
-  try {
-    copyFileSync(join(here, file === "README.md" ? "" : "src", file), join(out, file));
-  } catch (error) {
-    if (error.code !== "ENOENT") throw error;
-  }
+// Type declarations and the README: what the template's `files` list names and the bundler did not write.
+const pkg = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
+for (const file of pkg.files.filter((f) => f.endsWith(".d.ts") || f === "README.md")) {
+  copyFileSync(join(here, file === "README.md" ? "" : "src", file), join(out, file));
 }
 rmSync(staging, { recursive: true, force: true });
-const pkg = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
+// Every file the package publishes must exist: a missing one fails the build (npm would ship without it).
+const missing = pkg.files.filter((f) => !existsSync(join(out, f)));
+if (missing.length > 0) {
+  console.error(`the package's "files" are missing from ${out}: ${missing.join(", ")}`);
+  process.exit(1);
+}
 pkg.version = crateVersion();
 writeFileSync(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
 
