@@ -7,8 +7,8 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ed25519_dalek::SigningKey;
 use persona_edge::channel::Channel;
 use persona_edge::context::DecisionContext;
+use persona_edge::decide::DecisionInput;
 use persona_edge::decide::{choose_channel, choose_time, decide, score_segments, top_category};
-use persona_edge::fields::DecisionInput;
 use persona_edge::profile::Profile;
 use persona_edge::ruleset::{
     compile, sign_ruleset, verify_ruleset, Ruleset, RulesetSource, SegmentTest,

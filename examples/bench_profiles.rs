@@ -22,7 +22,7 @@ use ed25519_dalek::SigningKey;
 use persona_edge::channel::{Channel, PerChannel};
 use persona_edge::context::{ConsentBanner, DecisionContext, MessagePurpose};
 use persona_edge::decide::decide;
-use persona_edge::fields::DecisionInput;
+use persona_edge::decide::DecisionInput;
 use persona_edge::profile::{
     ActivityHistogram, Behaviour, CategoryAffinity, ChannelActivity, Consent, ConsentLedger,
     ConsentState, Engagement, LifecycleStage, LoyaltyTier, Predictions, Profile, Purpose,

@@ -7,7 +7,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use persona_edge::context::DecisionContext;
 use persona_edge::decide::score_segments;
-use persona_edge::fields::DecisionInput;
+use persona_edge::decide::DecisionInput;
 use persona_edge::profile::Profile;
 use persona_edge::ruleset::{compile, RulesetSource, SegmentTest};
 use persona_edge::session::Session;

@@ -5,6 +5,7 @@ use crate::prelude::*;
 mod affinity;
 mod channel;
 mod content;
+mod input;
 mod segments;
 mod timing;
 
@@ -14,11 +15,11 @@ pub use channel::{
     ResponseBasis,
 };
 pub use content::{choose_content, SkippedVariant, SlotChoice, VariantBasis};
+pub use input::DecisionInput;
 pub use segments::{score_segments, SegmentResult};
 pub use timing::{choose_time, is_quiet, SendTime, TimingConstraint, TimingOutcome, TimingSource};
 
 use crate::context::DecisionContext;
-use crate::fields::DecisionInput;
 use crate::profile::Profile;
 use crate::ruleset::Ruleset;
 use crate::session::Session;

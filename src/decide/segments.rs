@@ -2,7 +2,7 @@
 
 use crate::prelude::*;
 
-use crate::fields::DecisionInput;
+use super::DecisionInput;
 use crate::ruleset::{Ruleset, SegmentTest};
 use alloc::sync::Arc;
 use serde::{Deserialize, Serialize};
