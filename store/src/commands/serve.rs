@@ -11,7 +11,21 @@ use std::time::Duration;
 
 /// `persona serve`.
 pub fn serve(args: &ServeArgs) -> Result<(), CliError> {
+    init_logs();
     runtime()?.block_on(run(args))
+}
+
+/// Logs to stderr through `tracing`: `RUST_LOG` filters (default `info`: warnings, errors and the
+/// store's own notices; `RUST_LOG=tower_http=debug` adds one line per request). Raw identifiers never
+/// reach a log line: the store holds none outside the vault, and requests are logged without headers.
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second call (tests start several servers in one process) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn run(args: &ServeArgs) -> Result<(), CliError> {
@@ -59,7 +73,7 @@ async fn run(args: &ServeArgs) -> Result<(), CliError> {
         loop {
             tick.tick().await;
             if let Err(e) = signer.refresh() {
-                eprintln!("persona serve: keeping the current keys: {e}");
+                tracing::warn!(error = %e, "keeping the current keys");
             }
         }
     });

@@ -4,12 +4,12 @@
 //! Authorized either by the write token (an edge worker or back end) or, per event, by the subject's read
 //! token in the event's `token` field (a browser, which can send no header with `sendBeacon`).
 
+use super::extract::JsonBody;
 use super::http::{self, ApiError};
 use super::profiles::model_error;
 use super::App;
 use crate::ingest::Change;
 use crate::model::FeedbackBatch;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +26,7 @@ struct Accepted {
 pub async fn post_feedback(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    body: Body,
+    JsonBody(batch): JsonBody<FeedbackBatch>,
 ) -> Result<Response, ApiError> {
     let trusted = app.has_write(&headers);
     if !trusted && http::bearer(&headers).is_some() {
@@ -34,7 +34,6 @@ pub async fn post_feedback(
             "the bearer token is not the write token",
         ));
     }
-    let batch: FeedbackBatch = http::json_body(&headers, body, app.limits.max_body).await?;
     http::check_batch(batch.events.len(), app.limits.max_batch)?;
     let now = crate::io::now();
     let mut changes = Vec::with_capacity(batch.events.len());

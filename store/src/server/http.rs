@@ -64,7 +64,7 @@ impl ApiError {
 
     /// A failure on the store's side (500); the details go to the log, not to the client.
     pub fn internal(error: impl std::fmt::Display) -> ApiError {
-        eprintln!("persona serve: internal error: {error}");
+        tracing::error!(%error, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

@@ -16,6 +16,7 @@
 //! Snapshot-style reads carry strong ETags and answer `If-None-Match` with 304. Errors are JSON:
 //! `{"error": {"code", "message", "path"?}}`.
 
+mod extract;
 mod feedback;
 mod http;
 mod profiles;
@@ -34,6 +35,7 @@ use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
 
 /// Limits of the API.
 #[derive(Debug, Clone, Copy)]
@@ -134,7 +136,10 @@ pub fn router(app: Arc<App>, cors_origins: &[String]) -> Router {
                 "this route does not take that method",
             )
         })
-        .with_state(app);
+        .with_state(app)
+        // One span per request (method, path; never headers: tokens stay out of the log), its response
+        // logged at debug level and failures (5xx) at error level; `RUST_LOG=tower_http=debug` shows them.
+        .layer(TraceLayer::new_for_http());
     if cors_origins.is_empty() {
         return router;
     }

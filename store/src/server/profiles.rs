@@ -1,11 +1,11 @@
 //! Customer routes: profile updates, raw events, snapshot reads, read tokens.
 
+use super::extract::{JsonBody, WriteAuth};
 use super::http::{self, ApiError};
 use super::App;
 use crate::ingest::Change;
 use crate::issue::IssueError;
 use crate::model::{EventBatch, ModelError, ProfileState, ProfileUpdate};
-use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -56,13 +56,11 @@ struct Written {
 /// `PUT /v1/profiles/{subject}`.
 pub async fn put_profile(
     State(app): State<Arc<App>>,
+    _: WriteAuth,
     Path(subject): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    JsonBody(update): JsonBody<ProfileUpdate>,
 ) -> Result<Response, ApiError> {
-    app.require_write(&headers)?;
     check_subject(&subject)?;
-    let update: ProfileUpdate = http::json_body(&headers, body, app.limits.max_body).await?;
     update.validate().map_err(model_error)?;
     let now = crate::io::now();
     let applied = app
@@ -86,10 +84,9 @@ struct ProfileView {
 /// `GET /v1/profiles/{subject}`: what the store keeps and what the next snapshot carries, as JSON.
 pub async fn get_profile(
     State(app): State<Arc<App>>,
+    _: WriteAuth,
     Path(subject): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    app.require_write(&headers)?;
     check_subject(&subject)?;
     let row = app
         .db
@@ -152,11 +149,9 @@ pub async fn get_snapshot(
 /// `POST /v1/events`: `{"events": [...]}`, all applied or none.
 pub async fn post_events(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Body,
+    _: WriteAuth,
+    JsonBody(batch): JsonBody<EventBatch>,
 ) -> Result<Response, ApiError> {
-    app.require_write(&headers)?;
-    let batch: EventBatch = http::json_body(&headers, body, app.limits.max_body).await?;
     http::check_batch(batch.events.len(), app.limits.max_batch)?;
     let now = crate::io::now();
     let mut changes = Vec::with_capacity(batch.events.len());
@@ -191,11 +186,9 @@ struct Tokens {
 /// end to hand each logged-in visitor their own token.
 pub async fn post_tokens(
     State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Body,
+    _: WriteAuth,
+    JsonBody(request): JsonBody<TokenRequest>,
 ) -> Result<Response, ApiError> {
-    app.require_write(&headers)?;
-    let request: TokenRequest = http::json_body(&headers, body, app.limits.max_body).await?;
     let mut tokens = BTreeMap::new();
     for (i, subject) in request.subjects.iter().enumerate() {
         check_subject(subject)

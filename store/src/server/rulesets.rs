@@ -1,5 +1,6 @@
 //! Ruleset and key routes.
 
+use super::extract::WriteAuth;
 use super::http::{self, ApiError};
 use super::profiles::issue_error;
 use super::App;
@@ -83,11 +84,11 @@ struct RulesetAccepted {
 /// segment and the JSON path inside its rule.
 pub async fn put_ruleset(
     State(app): State<Arc<App>>,
+    _: WriteAuth,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    app.require_write(&headers)?;
     let audience = http::audience(query.as_deref(), &app.audiences)?;
     let bytes = http::read_body(&headers, body, app.limits.max_body).await?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
