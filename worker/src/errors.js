@@ -7,7 +7,7 @@
 //   store_error         the central store answered with an unexpected status
 //   unauthorized        no read token for a known subject, or the store answered 401
 //   forbidden           the store answered 403 (the token is not this subject's)
-//   invalid_input       a persona cookie is malformed (bad base64url, a subject or token of the wrong shape)
+//   malformed_cookie    a persona cookie is malformed (bad base64url, a subject or token of the wrong shape)
 //   no_ruleset          neither the KV namespace nor the store is configured to give a ruleset
 //   internal            anything else (a bug, a missing binding): the page still passes through
 //   origin_unreachable  the origin itself failed (the worker answers 502; nothing to pass through)

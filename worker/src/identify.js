@@ -23,18 +23,18 @@ const CONSENT_ANSWERS = new Set(["unanswered", "accepted", "rejected", "partial"
  * @property {string | undefined} consentBanner  the banner's answer, when the cookie holds a known one
  */
 
-/** Reads the visitor from the request's cookies; throws EdgeError("invalid_input") for a malformed one. */
+/** Reads the visitor from the request's cookies; throws EdgeError("malformed_cookie") for a malformed one. */
 export function identifyVisitor(request) {
   const cookies = parseCookies(request.headers.get("cookie"));
   const subject = cookies.get("persona_subject") || null;
   const token = cookies.get("persona_token") || null;
   const encodedSnapshot = cookies.get("persona_snapshot") || null;
   const consent = cookies.get("persona_consent");
-  if (subject !== null && !SUBJECT.test(subject)) throw new EdgeError("invalid_input", "persona_subject is not a subject id");
-  if (token !== null && !TOKEN.test(token)) throw new EdgeError("invalid_input", "persona_token is not a read token");
+  if (subject !== null && !SUBJECT.test(subject)) throw new EdgeError("malformed_cookie", "persona_subject is not a subject id");
+  if (token !== null && !TOKEN.test(token)) throw new EdgeError("malformed_cookie", "persona_token is not a read token");
   if (encodedSnapshot !== null && subject === null) {
     // A snapshot bound to nobody cannot be checked against the visitor: refuse it rather than use it.
-    throw new EdgeError("invalid_input", "persona_snapshot without persona_subject");
+    throw new EdgeError("malformed_cookie", "persona_snapshot without persona_subject");
   }
   return {
     subject,
@@ -74,14 +74,14 @@ function parseCookies(header) {
   return cookies;
 }
 
-/** base64url (padding optional) -> bytes; EdgeError("invalid_input") when it is not base64url. */
+/** base64url (padding optional) -> bytes; EdgeError("malformed_cookie") when it is not base64url. */
 function fromBase64url(text) {
-  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw new EdgeError("invalid_input", "persona_snapshot is not base64url");
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw new EdgeError("malformed_cookie", "persona_snapshot is not base64url");
   let binary;
   try {
     binary = atob(text.replace(/=+$/, "").replace(/-/g, "+").replace(/_/g, "/"));
   } catch {
-    throw new EdgeError("invalid_input", "persona_snapshot is not base64url");
+    throw new EdgeError("malformed_cookie", "persona_snapshot is not base64url");
   }
   return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }

@@ -119,9 +119,9 @@ describe("refused snapshots: page unchanged, error code in X-Persona-Error", () 
   });
 
   test("malformed cookies", async () => {
-    await assertUnchanged("persona_subject=c_x; persona_snapshot=not*base64", "invalid_input");
-    await assertUnchanged("persona_snapshot=AAAA", "invalid_input");
-    await assertUnchanged("persona_subject=<script>", "invalid_input");
+    await assertUnchanged("persona_subject=c_x; persona_snapshot=not*base64", "malformed_cookie");
+    await assertUnchanged("persona_snapshot=AAAA", "malformed_cookie");
+    await assertUnchanged("persona_subject=<script>", "malformed_cookie");
     await assertUnchanged(`persona_subject=c_x; persona_snapshot=${Buffer.from("garbage").toString("base64url")}`, "bad_magic");
   });
 
