@@ -109,6 +109,18 @@ fn the_typescript_unions_match_the_rust_vocabularies() {
 }
 
 #[test]
+fn the_error_registry_lists_every_engine_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ERRORS.md");
+    let registry = std::fs::read_to_string(path).expect("docs/ERRORS.md");
+    for code in SnapshotError::CODES.into_iter().chain(BINDING_CODES) {
+        assert!(
+            registry.contains(&format!("| `{code}` |")),
+            "docs/ERRORS.md has no row for `{code}`"
+        );
+    }
+}
+
+#[test]
 fn the_union_reader_reads_unions() {
     let ts = r#"a: "x" | "y";  b: "p"
       | "q" | null; c: "solo"; d: string | "z""#;

@@ -1,4 +1,4 @@
-// Error codes of the edge worker, as sent in `X-Persona-Error`.
+// Error codes of the edge worker, as sent in `X-Persona-Error` (the registry of every code: docs/ERRORS.md).
 //
 // The engine's own refusals keep their PersonaError code (`tampered`, `expired`, `rollback`,
 // `wrong_audience`, `wrong_subject`, `unknown_key`, ...). The worker adds the codes of what happens around
