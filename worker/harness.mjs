@@ -13,13 +13,7 @@ import { startWorker, workerDir } from "./runtime.mjs";
 export const repoDir = resolve(workerDir, "..");
 const persona = resolve(process.env.PERSONA_BIN ?? join(repoDir, "target/debug/persona"));
 export const AUDIENCE = "demo-shop";
-export const SUBJECTS = {
-  ana: "c_ana_7f3a91",
-  ben: "c_ben_19c2e0",
-  carla: "c_carla_5d0b44",
-  david: "c_david_a2e8f7",
-  erik: "c_erik_0b77d1",
-};
+export { SUBJECTS } from "../samples/subjects.mjs";
 /** The sample ruleset, to derive expectations (slot defaults, which channels need opt-in) from it. */
 export const sampleRuleset = JSON.parse(readFileSync(join(repoDir, "samples/ruleset.json"), "utf8"));
 

@@ -9,6 +9,8 @@
 // (The sixth situation, a first-time visitor, is a visitor with no profile at all.)
 //
 //   node samples/store/seed.mjs > seed.ndjson && persona import seed.ndjson
+import { SUBJECTS } from "../subjects.mjs";
+
 const now = Math.floor(Date.now() / 1000);
 const DAY = 86400;
 const at = (daysAgo, hour = 19) => now - daysAgo * DAY - ((now % DAY) - hour * 3600 + DAY) % DAY;
@@ -24,7 +26,7 @@ const opened = (subject, channel, daysAgo) => {
 };
 
 // Ana: e-mail yes, phone no; a refund is pending (service before selling).
-const ana = "c_ana_7f3a91";
+const ana = SUBJECTS.ana;
 profile(ana, {
   traits: { locale: "de-DE", country: "DE", time_zone: "Europe/Berlin", loyalty_tier: "silver" },
   preferences: { preferred_channel: "email", interests: ["camping", "hiking"], quiet_hours: { start_hour: 20, end_hour: 9 } },
@@ -39,7 +41,7 @@ for (const d of [30, 23, 16, 9, 2]) opened(ana, "email", d);
 event(ana, "refund_requested", 1, { case_id: "r-ana-1" });
 
 // Ben: bought running gear long ago, browses camping now, mostly on his phone.
-const ben = "c_ben_19c2e0";
+const ben = SUBJECTS.ben;
 profile(ben, {
   traits: { locale: "en-GB", country: "GB", time_zone: "Europe/London", loyalty_tier: "bronze" },
   consent: { channels: { email: "granted", push: "granted", ads: "granted" }, purposes: { marketing: "granted", personalization: "granted" } },
@@ -51,7 +53,7 @@ event(ben, "add_to_cart", 1, { category: "camping", value: 149 });
 for (const d of [12, 5]) opened(ben, "push", d);
 
 // Carla: eight of ten orders on discount.
-const carla = "c_carla_5d0b44";
+const carla = SUBJECTS.carla;
 profile(carla, {
   traits: { locale: "en-US", country: "US", time_zone: "America/New_York", loyalty_tier: "silver" },
   consent: { channels: { email: "granted", sms: "granted", push: "granted", ads: "granted" }, purposes: { marketing: "granted", personalization: "granted" } },
@@ -61,7 +63,7 @@ for (const d of [3, 2, 1]) event(carla, "category_view", d, { category: "running
 for (const d of [20, 13, 6]) opened(carla, "sms", d);
 
 // David: the store's best customer by net value, few returns, prefers a call.
-const david = "c_david_a2e8f7";
+const david = SUBJECTS.david;
 profile(david, {
   traits: { locale: "de-DE", country: "DE", time_zone: "Europe/Berlin", loyalty_tier: "platinum" },
   preferences: { preferred_channel: "phone", interests: ["running", "cycling"] },
@@ -73,7 +75,7 @@ for (const d of [4, 2, 1]) event(david, "category_view", d, { category: "running
 for (const d of [14, 7]) opened(david, "email", d);
 
 // Erik: closed his account a while ago.
-const erik = "c_erik_0b77d1";
+const erik = SUBJECTS.erik;
 profile(erik, {
   traits: { locale: "sv-SE", country: "SE", time_zone: "Europe/Stockholm", account_closed: true },
   consent: { channels: { email: "granted", ads: "granted" }, purposes: { marketing: "granted" } },

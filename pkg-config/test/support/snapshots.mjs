@@ -27,13 +27,7 @@ export function golden() {
 }
 
 /** Subjects of samples/profiles/*.json. */
-export const SUBJECTS = {
-  ana: "c_ana_7f3a91",
-  ben: "c_ben_19c2e0",
-  carla: "c_carla_5d0b44",
-  david: "c_david_a2e8f7",
-  erik: "c_erik_0b77d1",
-};
+export { SUBJECTS } from "../../../samples/subjects.mjs";
 
 /**
  * The `persona` command line: PERSONA_BIN, else the release build, else the debug build; the release build
