@@ -3,11 +3,11 @@
 // slots, a recording proxy in front of the store, snapshots made with the `persona` command line, and the
 // worker itself in workerd (Miniflare). Kept outside test/, where `node --test test/` would run it as a test.
 
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { startSeededStore } from "../samples/store/start.mjs";
 import { startWorker, workerDir } from "./runtime.mjs";
 
 export const repoDir = resolve(workerDir, "..");
@@ -22,56 +22,27 @@ export function personaCli(args, env = {}) {
   return execFileSync(persona, args, { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Stores still running when the process exits (a crashed test) are killed with it. */
-const running = new Set();
-process.on("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
-
 function ensureStoreBinary() {
   if (!existsSync(persona)) execFileSync("cargo", ["build", "-p", "persona-store"], { cwd: repoDir, stdio: "inherit" });
 }
 
 /**
- * Starts `persona serve` on a free port with the five sample customers imported and the sample ruleset.
+ * Starts `persona serve` on a free port with the five sample customers imported and the sample ruleset
+ * (samples/store/start.mjs); `stop()` kills it with SIGKILL, as unreachable as a store gets.
  * @returns {Promise<Store>}
  */
 export async function startStore() {
   ensureStoreBinary();
-  const dir = mkdtempSync(join(tmpdir(), "persona-worker-test-"));
-  const data = join(dir, "data");
   const env = { PERSONA_WRITE_TOKEN: "test-write-token", PERSONA_TOKEN_SECRET: "ab".repeat(32) };
-  const seed = execFileSync(process.execPath, [join(repoDir, "samples/store/seed.mjs")], { encoding: "utf8" });
-  writeFileSync(join(dir, "seed.ndjson"), seed);
-  personaCli(["import", join(dir, "seed.ndjson"), "--data", data, "--audience", AUDIENCE], env);
-  const child = spawn(
-    persona,
-    ["serve", "--data", data, "--addr", "127.0.0.1:0", "--audience", AUDIENCE, "--ruleset", join(repoDir, "samples/ruleset.json")],
-    { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  const url = await new Promise((resolvePromise, reject) => {
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (chunk) => (err += chunk));
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) resolvePromise(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`persona serve exited (${code}): ${err}`)));
-  });
-  const { keys } = await (await fetch(`${url}/v1/keys`)).json();
-  const active = keys.find((key) => key.status === "active");
-  const keyFile = join(data, "keys", `${active.kid}.secret`);
-  let stopped = false;
+  const store = await startSeededStore({ bin: persona, env, audience: AUDIENCE, prefix: "persona-worker-test-", stopSignal: "SIGKILL" });
+  const { dir, data } = store;
+  const keyFile = join(data, "keys", `${store.activeKid}.secret`);
   return {
-    url,
+    url: store.url,
     dir,
-    publicKey: active.public_key,
+    publicKey: store.publicKey,
     /** The read token of `subject`. */
-    token: (subject) => personaCli(["token", subject, "--data", data], env).trim(),
+    token: store.token,
     /** `persona publish` into DIR/publish; returns the path of kv.json. */
     publish() {
       const out = join(dir, "publish");
@@ -82,18 +53,9 @@ export async function startStore() {
     sign: (options) => signProfile({ key: keyFile, dir, ...options }),
     /** A ruleset snapshot of the sample ruleset with the hero's default content set to `heroDefault`. */
     compileRuleset: (options) => compileRuleset({ key: keyFile, dir, ...options }),
-    /** Stops the store (SIGKILL: as unreachable as it gets); resolves once it has exited. */
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await exited;
-    },
-    async close() {
-      await this.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    /** Stops the store; resolves once it has exited. */
+    stop: store.stop,
+    close: store.close,
   };
 }
 

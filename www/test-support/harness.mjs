@@ -2,14 +2,13 @@
 // the real central store (target/debug/persona on a fresh temp data dir, seeded with the sample customers),
 // the demo shop (www/server.mjs), both on free ports of 127.0.0.1, and headless Chromium through
 // playwright-core (the system's /usr/bin/chromium; never `npx playwright install`).
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { startSeededStore } from "../../samples/store/start.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const wwwDir = resolve(here, "..");
@@ -22,8 +21,6 @@ const pkgDir = resolve(process.env.PKG_DIR ?? join(repoRoot, "pkg"));
 /** The store's secrets in the tests (fixed, so nothing depends on a generated secrets.json). */
 export const WRITE_TOKEN = "www-test-write-token-0123456789";
 const TOKEN_SECRET = "5e".repeat(32);
-
-const run = promisify(execFile);
 
 /** Fails early, with the command that fixes it, when the store binary or the package is not built. */
 export function checkBuilt() {
@@ -79,28 +76,17 @@ function spawnReady(command, args, { env, ready, name, timeoutMs = 20_000 }) {
 
 /**
  * Starts the real central store on a fresh data dir seeded with samples/store/seed.mjs, with the sample
- * ruleset and CORS for `siteOrigin`. Resolves to `{ url, stop }` (`stop` also deletes the data dir).
+ * ruleset and CORS for `siteOrigin` (samples/store/start.mjs). Resolves to `{ url, stop }` (`stop` also
+ * deletes the data dir).
  */
 export async function startStore({ siteOrigin }) {
-  const dir = await mkdtemp(join(tmpdir(), "persona-www-test-"));
-  const env = { PERSONA_WRITE_TOKEN: WRITE_TOKEN, PERSONA_TOKEN_SECRET: TOKEN_SECRET };
-  const seed = join(dir, "seed.ndjson");
-  const { stdout } = await run(process.execPath, [join(repoRoot, "samples/store/seed.mjs")], { maxBuffer: 16 << 20 });
-  await writeFile(seed, stdout);
-  await run(personaBin, ["import", seed, "--data", join(dir, "data")], { env: { ...process.env, ...env } });
-  const port = await freePort();
-  const server = await spawnReady(
-    personaBin,
-    ["serve", "--data", join(dir, "data"), "--addr", `127.0.0.1:${port}`, "--ruleset", join(repoRoot, "samples/ruleset.json"), "--cors-origin", siteOrigin],
-    { env, ready: /persona serve: listening on /, name: "persona serve" },
-  );
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const store = await startSeededStore({
+    bin: personaBin,
+    env: { PERSONA_WRITE_TOKEN: WRITE_TOKEN, PERSONA_TOKEN_SECRET: TOKEN_SECRET },
+    serveArgs: ["--cors-origin", siteOrigin],
+    prefix: "persona-www-test-",
+  });
+  return { url: store.url, stop: store.close };
 }
 
 /** Starts www/server.mjs on `port` against the store at `storeUrl`. Resolves to `{ url, stop, output }`. */
