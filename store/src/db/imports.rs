@@ -1,10 +1,9 @@
 //! The `imports` table: how far `persona import` got in each input file.
 
 use super::{Db, DbError, Tx};
-use sqlx::Row;
 
 /// Progress through one input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct ImportProgress {
     /// The next line to read (0-based); lines before it are done.
     pub next_line: i64,
@@ -23,11 +22,7 @@ impl Db {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(match row {
-            Some(row) => ImportProgress {
-                next_line: row.try_get(0)?,
-                accepted: row.try_get(1)?,
-                rejected: row.try_get(2)?,
-            },
+            Some(row) => sqlx::FromRow::from_row(&row)?,
             None => ImportProgress::default(),
         })
     }

@@ -1,11 +1,10 @@
 //! The `profiles` table: each customer's aggregates and sequence number.
 
 use super::{Db, DbError, Tx};
-use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, FromRow};
 
-/// One customer as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One customer as stored (read by column name: `subject, state, sequence`).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ProfileRow {
     /// Pseudonymous subject id.
     pub subject: String,
@@ -13,15 +12,6 @@ pub struct ProfileRow {
     pub state: String,
     /// Grows on every change.
     pub sequence: i64,
-}
-
-/// A profile from the columns `subject, state, sequence`.
-fn profile_columns(row: &AnyRow) -> Result<ProfileRow, sqlx::Error> {
-    Ok(ProfileRow {
-        subject: row.try_get(0)?,
-        state: row.try_get(1)?,
-        sequence: row.try_get(2)?,
-    })
 }
 
 /// Rows per multi-row statement (4 parameters each; far below both engines' limits).
@@ -46,7 +36,7 @@ impl Db {
                 query = query.bind(*s);
             }
             for row in query.fetch_all(&mut **tx).await? {
-                out.push(profile_columns(&row)?);
+                out.push(ProfileRow::from_row(&row)?);
             }
         }
         Ok(out)
@@ -88,16 +78,17 @@ impl Db {
             .bind(subject)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|row| profile_columns(&row)).transpose()?)
+        Ok(row.map(|row| ProfileRow::from_row(&row)).transpose()?)
     }
 
     /// The current sequence number of `subject`'s profile.
     pub async fn sequence(&self, subject: &str) -> Result<Option<i64>, DbError> {
-        let row = sqlx::query("SELECT sequence FROM profiles WHERE subject = $1")
-            .bind(subject)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        Ok(
+            sqlx::query_scalar("SELECT sequence FROM profiles WHERE subject = $1")
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Moves a profile's sequence from `old` to `new` (a re-issued snapshot); false if it changed meanwhile.
@@ -114,23 +105,19 @@ impl Db {
 
     /// Up to `limit` subjects after `after` in subject order (for walking every profile).
     pub async fn subjects_after(&self, after: &str, limit: i64) -> Result<Vec<String>, DbError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT subject FROM profiles WHERE subject > $1 ORDER BY subject LIMIT $2",
         )
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| r.try_get(0).map_err(DbError::from))
-            .collect()
+        .await?)
     }
 
     /// How many profiles the store holds.
     pub async fn profile_count(&self) -> Result<i64, DbError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM profiles")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM profiles")
             .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get(0)?)
+            .await?)
     }
 }

@@ -1,15 +1,14 @@
 //! The `rulesets` table: the current ruleset per audience.
 
-use super::snapshots::snapshot_columns;
 use super::{Db, DbError, SnapshotRow};
-use sqlx::Row;
 
-/// A ruleset as stored: the authoring JSON and its signed snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A ruleset as stored: the authoring JSON and its signed snapshot (read by column name).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RulesetRow {
     /// The authoring JSON as received.
     pub source: String,
     /// The signed ruleset snapshot.
+    #[sqlx(flatten)]
     pub snapshot: SnapshotRow,
 }
 
@@ -23,13 +22,7 @@ impl Db {
         .bind(audience)
         .fetch_optional(&self.pool)
         .await?;
-        let read = |row: sqlx::any::AnyRow| -> Result<RulesetRow, sqlx::Error> {
-            Ok(RulesetRow {
-                source: row.try_get(0)?,
-                snapshot: snapshot_columns(&row, 1)?,
-            })
-        };
-        Ok(row.map(read).transpose()?)
+        Ok(row.map(|row| sqlx::FromRow::from_row(&row)).transpose()?)
     }
 
     /// Replaces the ruleset for `audience`.

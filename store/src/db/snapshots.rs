@@ -1,11 +1,10 @@
 //! The `snapshots` table: the last signed snapshot per customer and audience.
 
 use super::{Db, DbError};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 
-/// A signed snapshot as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A signed snapshot as stored (read by column name: `sequence, key_id, issued_at, expires_at, etag, bytes`).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct SnapshotRow {
     /// The sequence number in its header (the profile's sequence when it was signed).
     pub sequence: i64,
@@ -19,19 +18,6 @@ pub struct SnapshotRow {
     pub etag: String,
     /// The snapshot.
     pub bytes: Vec<u8>,
-}
-
-/// The snapshot columns, in the order `sequence, key_id, issued_at, expires_at, etag, bytes`, starting at
-/// column `first` of `row`.
-pub(super) fn snapshot_columns(row: &AnyRow, first: usize) -> Result<SnapshotRow, sqlx::Error> {
-    Ok(SnapshotRow {
-        sequence: row.try_get(first)?,
-        key_id: row.try_get(first + 1)?,
-        issued_at: row.try_get(first + 2)?,
-        expires_at: row.try_get(first + 3)?,
-        etag: row.try_get(first + 4)?,
-        bytes: row.try_get(first + 5)?,
-    })
 }
 
 impl Db {
@@ -49,7 +35,7 @@ impl Db {
         .bind(audience)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|row| snapshot_columns(&row, 0)).transpose()?)
+        Ok(row.map(|row| SnapshotRow::from_row(&row)).transpose()?)
     }
 
     /// Stores a freshly signed snapshot, unless a newer one is already there.
