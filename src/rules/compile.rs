@@ -6,10 +6,11 @@ use alloc::sync::Arc;
 
 use super::catalog::FieldCatalog;
 use super::error::{RuleError, RuleErrorKind};
-use super::eval::{eval_partial, min_present};
+use super::eval::eval_partial;
 use super::node::{
     compact, Base, BinOp, Node, Op, Operand, Root, Rule, Span, MAX_DEPTH, MAX_NODES,
 };
+use super::ops::data::min_present;
 use super::text::to_text;
 use super::value::Value;
 

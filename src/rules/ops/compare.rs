@@ -1,5 +1,7 @@
-//! Equality and ordering.
+//! Equality and ordering: `==`, `===`, `!=`, `!==`, `<`, `<=`, `>`, `>=`.
 
+use crate::rules::eval::{boolean, Eval, Frame, Out, NULL};
+use crate::rules::node::{BinOp, Op};
 use crate::rules::value::Value;
 
 /// Strict equality (`===`): same type and value; arrays and objects compare structurally.
@@ -86,5 +88,90 @@ pub(crate) fn ordered(a: &Value, b: &Value, op: Ord) -> bool {
         Ord::Le => x <= y,
         Ord::Gt => x > y,
         Ord::Ge => x >= y,
+    }
+}
+
+/// A [`crate::rules::node::Node::Binary`] operator applied to its operands.
+#[inline]
+pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> bool {
+    match op {
+        BinOp::Eq => loose_eq(a, b),
+        BinOp::StrictEq => strict_eq(a, b),
+        BinOp::Ne => !loose_eq(a, b),
+        BinOp::StrictNe => !strict_eq(a, b),
+        BinOp::Lt => ordered(a, b, Ord::Lt),
+        BinOp::Le => ordered(a, b, Ord::Le),
+        BinOp::Gt => ordered(a, b, Ord::Gt),
+        BinOp::Ge => ordered(a, b, Ord::Ge),
+        BinOp::In => super::string::contains(a, b),
+    }
+}
+
+impl<'r> Eval<'r> {
+    /// `==` / `===` over any number of operands: each equals the first; `null` with none.
+    pub(crate) fn op_equal<'s>(&mut self, op: Op, args: &'r [u32], inner: Frame<'_, 's>) -> Out<'s>
+    where
+        'r: 's,
+    {
+        let Some((first, rest)) = args.split_first() else {
+            return NULL;
+        };
+        let a = self.eval(*first, inner);
+        for c in rest {
+            let b = self.eval(*c, inner);
+            let eq = if op == Op::Eq {
+                loose_eq(&a, &b)
+            } else {
+                strict_eq(&a, &b)
+            };
+            if !eq {
+                return boolean(false);
+            }
+        }
+        boolean(true)
+    }
+
+    /// `!=` / `!==` of the first two operands (a missing one is `null`).
+    pub(crate) fn op_not_equal<'s>(
+        &mut self,
+        op: Op,
+        args: &'r [u32],
+        inner: Frame<'_, 's>,
+    ) -> Out<'s>
+    where
+        'r: 's,
+    {
+        let a = self.eval_opt(args.first(), inner);
+        let b = self.eval_opt(args.get(1), inner);
+        boolean(if op == Op::Ne {
+            !loose_eq(&a, &b)
+        } else {
+            !strict_eq(&a, &b)
+        })
+    }
+
+    /// `<`, `<=`, `>`, `>=` as a chain (`a < b < c`); `null` with no operands.
+    pub(crate) fn op_order<'s>(&mut self, op: Op, args: &'r [u32], inner: Frame<'_, 's>) -> Out<'s>
+    where
+        'r: 's,
+    {
+        let ord = match op {
+            Op::Lt => Ord::Lt,
+            Op::Le => Ord::Le,
+            Op::Gt => Ord::Gt,
+            _ => Ord::Ge,
+        };
+        let Some((first, rest)) = args.split_first() else {
+            return NULL;
+        };
+        let mut prev = self.eval(*first, inner);
+        for c in rest {
+            let cur = self.eval(*c, inner);
+            if !ordered(&prev, &cur, ord) {
+                return boolean(false);
+            }
+            prev = cur;
+        }
+        boolean(true)
     }
 }

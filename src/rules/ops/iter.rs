@@ -5,7 +5,7 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 use alloc::sync::Arc;
 
-use crate::rules::eval::{Eval, Scope, MAX_BUILD_LEN};
+use crate::rules::eval::{Eval, Frame, Scope, MAX_BUILD_LEN};
 use crate::rules::node::Op;
 use crate::rules::value::Value;
 
@@ -58,20 +58,18 @@ impl<'v> Iterator for Values<'v> {
 
 impl<'r> Eval<'r> {
     /// `merge` (arrays are flattened one level, `null`s dropped) and literal arrays.
-    pub(crate) fn collect<'s>(
+    pub(crate) fn op_merge_array<'s>(
         &mut self,
         op: Op,
         args: &'r [u32],
-        me: usize,
-        scope: Option<&Scope<'s>>,
-        depth: usize,
+        inner: Frame<'_, 's>,
     ) -> Out<'s>
     where
         'r: 's,
     {
         let mut out = Vec::with_capacity(args.len());
         for c in args {
-            let v = self.child(*c, me, scope, depth);
+            let v = self.eval(*c, inner);
             match (op, &*v) {
                 // As `[].concat(...)`: arrays flattened one level, anything else (`null` too) an element.
                 (Op::Merge, Value::Array(items)) => out.extend(items.iter().cloned()),
@@ -84,40 +82,39 @@ impl<'r> Eval<'r> {
         Cow::Owned(Value::array(out))
     }
 
-    /// The truthiness of the body `body` (a child of node `me`) for one element.
-    fn body_truthy(&mut self, body: u32, me: usize, item: &Value, depth: usize) -> bool {
+    /// The truthiness of the body `body` (evaluated in `inner`) for one element.
+    fn body_truthy(&mut self, body: u32, inner: Frame<'_, '_>, item: &Value) -> bool {
         let scope = Scope { item, acc: None };
-        self.truthy(body, me, Some(&scope), depth + 1)
+        self.truthy(body, inner.within(&scope))
     }
 
-    /// Evaluates the body `body` (a child of node `me`) for one element.
+    /// Evaluates the body `body` (in `inner`) for one element.
     fn body<'l>(
         &mut self,
         body: u32,
-        me: usize,
+        inner: Frame<'_, '_>,
         item: &'l Value,
         acc: Option<&'l Value>,
-        depth: usize,
     ) -> Out<'l>
     where
         'r: 'l,
     {
         let scope = Scope { item, acc };
-        self.child(body, me, Some(&scope), depth)
+        self.eval(body, inner.within(&scope))
     }
 
-    pub(crate) fn iterate<'s>(
+    /// `map`, `filter`, `reduce`, `all`, `some`, `none`: the body (second operand) for each element
+    /// of the source (first operand).
+    pub(crate) fn op_iterate<'s>(
         &mut self,
         op: Op,
         args: &'r [u32],
-        me: usize,
-        scope: Option<&Scope<'s>>,
-        depth: usize,
+        inner: Frame<'_, 's>,
     ) -> Out<'s>
     where
         'r: 's,
     {
-        let src = self.opt_child(args.first(), me, scope, depth);
+        let src = self.eval_opt(args.first(), inner);
         let Some(&body) = args.get(1) else {
             return Cow::Owned(Value::Null);
         };
@@ -126,10 +123,10 @@ impl<'r> Eval<'r> {
             Op::Map => {
                 let mut out = Vec::new();
                 if let Source::Scalar(v) = source {
-                    out.push(self.body(body, me, v, None, depth).into_owned());
+                    out.push(self.body(body, inner, v, None).into_owned());
                 }
                 for v in source.values() {
-                    out.push(self.body(body, me, v, None, depth).into_owned());
+                    out.push(self.body(body, inner, v, None).into_owned());
                 }
                 Cow::Owned(Value::array(out))
             }
@@ -137,7 +134,7 @@ impl<'r> Eval<'r> {
                 Source::Members(members) => {
                     let mut out = Vec::new();
                     for (k, v) in members.iter() {
-                        if self.body_truthy(body, me, v, depth) {
+                        if self.body_truthy(body, inner, v) {
                             out.push((k.clone(), v.clone()));
                         }
                     }
@@ -146,7 +143,7 @@ impl<'r> Eval<'r> {
                 _ => {
                     let mut out = Vec::new();
                     for v in source.values() {
-                        if self.body_truthy(body, me, v, depth) {
+                        if self.body_truthy(body, inner, v) {
                             out.push(v.clone());
                         }
                     }
@@ -159,7 +156,7 @@ impl<'r> Eval<'r> {
                 let mut all = true;
                 for v in source.values() {
                     seen = true;
-                    let t = self.body_truthy(body, me, v, depth);
+                    let t = self.body_truthy(body, inner, v);
                     any |= t;
                     all &= t;
                     // `all` stops at the first falsy element, `some`/`none` at the first truthy.
@@ -174,10 +171,10 @@ impl<'r> Eval<'r> {
                 }))
             }
             _ => {
-                let init = self.opt_child(args.get(2), me, scope, depth);
+                let init = self.eval_opt(args.get(2), inner);
                 let mut acc = init.into_owned();
                 for v in source.values() {
-                    let next = self.body(body, me, v, Some(&acc), depth).into_owned();
+                    let next = self.body(body, inner, v, Some(&acc)).into_owned();
                     acc = next;
                 }
                 Cow::Owned(acc)

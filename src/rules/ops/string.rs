@@ -1,8 +1,10 @@
-//! `substr` and `in`.
+//! `cat`, `substr` and `in`.
 
 use crate::prelude::*;
 
 use super::compare::strict_eq;
+use crate::rules::eval::{boolean, owned, Eval, Frame, Out, MAX_BUILD_LEN};
+use crate::rules::text::{push_text, to_text};
 use crate::rules::value::Value;
 
 /// An integral number usable as a `substr` position (others are ignored, as in datalogic-rs).
@@ -58,5 +60,53 @@ pub(crate) fn contains(needle: &Value, haystack: &Value) -> bool {
         }
         (Value::Array(items), _) => items.iter().any(|x| strict_eq(x, needle)),
         _ => false,
+    }
+}
+
+impl<'r> Eval<'r> {
+    /// `cat`: the operands' texts joined (array operands element by element), at most
+    /// [`MAX_BUILD_LEN`] bytes.
+    pub(crate) fn op_cat<'s>(&mut self, args: &'r [u32], inner: Frame<'_, 's>) -> Out<'s>
+    where
+        'r: 's,
+    {
+        let mut out = String::new();
+        for c in args {
+            let v = self.eval(*c, inner);
+            match &*v {
+                Value::Array(items) => items.iter().for_each(|it| push_text(&mut out, it)),
+                other => push_text(&mut out, other),
+            }
+            if out.len() > MAX_BUILD_LEN {
+                return self.fail();
+            }
+        }
+        owned(Value::from(out))
+    }
+
+    /// `substr(source, start, len)` of the source's text.
+    pub(crate) fn op_substr<'s>(&mut self, args: &'r [u32], inner: Frame<'_, 's>) -> Out<'s>
+    where
+        'r: 's,
+    {
+        let src = self.eval_opt(args.first(), inner);
+        let start = self.eval_opt(args.get(1), inner);
+        let len = self.eval_opt(args.get(2), inner);
+        let (start, len) = (int_arg(&start), int_arg(&len));
+        let text = match &*src {
+            Value::String(s) => substr(s, start, len),
+            other => substr(&to_text(other), start, len),
+        };
+        owned(Value::from(text))
+    }
+
+    /// `in(needle, haystack)` (see [`contains`]).
+    pub(crate) fn op_in<'s>(&mut self, args: &'r [u32], inner: Frame<'_, 's>) -> Out<'s>
+    where
+        'r: 's,
+    {
+        let needle = self.eval_opt(args.first(), inner);
+        let hay = self.eval_opt(args.get(1), inner);
+        boolean(contains(&needle, &hay))
     }
 }
