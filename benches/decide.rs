@@ -10,11 +10,12 @@ use persona_edge::context::DecisionContext;
 use persona_edge::decide::DecisionInput;
 use persona_edge::decide::{choose_channel, choose_time, decide, score_segments, top_category};
 use persona_edge::profile::Profile;
+use persona_edge::profile::{sign_profile, verify_profile};
 use persona_edge::ruleset::{
     compile, sign_ruleset, verify_ruleset, Ruleset, RulesetSource, SegmentTest,
 };
 use persona_edge::session::Session;
-use persona_edge::snapshot::{sign_profile, verify_profile, Keyring, VerifyOptions};
+use persona_edge::snapshot::{Keyring, VerifyOptions};
 
 fn read<T: serde::de::DeserializeOwned>(relative: &str) -> T {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);

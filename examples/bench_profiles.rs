@@ -23,6 +23,7 @@ use persona_edge::channel::{Channel, PerChannel};
 use persona_edge::context::{ConsentBanner, DecisionContext, MessagePurpose};
 use persona_edge::decide::decide;
 use persona_edge::decide::DecisionInput;
+use persona_edge::profile::sign_profile;
 use persona_edge::profile::{
     ActivityHistogram, Behaviour, CategoryAffinity, ChannelActivity, Consent, ConsentLedger,
     ConsentState, Engagement, LifecycleStage, LoyaltyTier, Predictions, Profile, Purpose,
@@ -31,7 +32,7 @@ use persona_edge::profile::{
 };
 use persona_edge::ruleset::{compile, sign_ruleset, RulesetSource, SegmentTest};
 use persona_edge::session::{CategoryViews, Device, Session};
-use persona_edge::snapshot::{public_key_to_base64url, public_key_to_hex, sign_profile, KeyId};
+use persona_edge::snapshot::{public_key_to_base64url, public_key_to_hex, KeyId};
 use serde_json::{json, Value as Json};
 use std::io::Write;
 use std::path::PathBuf;

@@ -9,10 +9,11 @@ mod common;
 
 use persona_edge::context::DecisionContext;
 use persona_edge::decide::decide;
+use persona_edge::profile::sign_profile;
 use persona_edge::profile::Profile;
 use persona_edge::ruleset::{compile, sign_ruleset, RulesetSource};
 use persona_edge::session::Session;
-use persona_edge::snapshot::{public_key_to_hex, sign_profile};
+use persona_edge::snapshot::public_key_to_hex;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 

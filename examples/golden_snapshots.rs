@@ -14,10 +14,11 @@ mod common;
 use common::*;
 use ed25519_dalek::SigningKey;
 use persona_edge::codec;
+use persona_edge::profile::{sign_profile, verify_profile};
 use persona_edge::snapshot::{
-    public_key_to_base64url, public_key_to_hex, sign, sign_profile, signing_message, verify,
-    verify_profile, KeyId, Keyring, SignParams, SnapshotError, SnapshotKind, VerifyOptions,
-    FIXED_HEADER_LEN, FORMAT_VERSION, MAGIC, SIGNATURE_LEN, SIGNING_CONTEXT,
+    public_key_to_base64url, public_key_to_hex, sign, signing_message, verify, KeyId, Keyring,
+    SignParams, SnapshotError, SnapshotKind, VerifyOptions, FIXED_HEADER_LEN, FORMAT_VERSION,
+    MAGIC, SIGNATURE_LEN, SIGNING_CONTEXT,
 };
 use serde_json::{json, Value};
 use std::path::PathBuf;

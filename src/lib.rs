@@ -24,6 +24,7 @@ pub mod ruleset;
 pub mod session;
 pub mod snapshot;
 pub mod sort;
+pub mod subject;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -3,9 +3,10 @@
 
 use persona_edge::context::DecisionContext;
 use persona_edge::decide::decide;
+use persona_edge::profile::verify_profile;
 use persona_edge::ruleset::verify_ruleset;
 use persona_edge::session::Session;
-use persona_edge::snapshot::{verify_profile, Keyring, VerifyOptions};
+use persona_edge::snapshot::{Keyring, VerifyOptions};
 use serde_json::Value;
 use std::path::PathBuf;
 

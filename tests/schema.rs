@@ -3,9 +3,10 @@
 //! (by serde, by `ruleset::compile`, or by the subject rule `persona sign` applies).
 
 use persona_edge::context::DecisionContext;
-use persona_edge::profile::{is_valid_subject, Profile};
+use persona_edge::profile::Profile;
 use persona_edge::ruleset::{compile, RulesetSource};
 use persona_edge::session::Session;
+use persona_edge::subject::is_valid_subject;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 

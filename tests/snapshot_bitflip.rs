@@ -4,7 +4,8 @@
 mod common;
 
 use common::*;
-use persona_edge::snapshot::{inspect, sign_profile, verify_profile, Keyring, VerifyOptions};
+use persona_edge::profile::{sign_profile, verify_profile};
+use persona_edge::snapshot::{inspect, Keyring, VerifyOptions};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -7,10 +7,10 @@ mod common;
 
 use ed25519_dalek::SigningKey;
 use persona_edge::profile::Profile;
+use persona_edge::profile::{sign_profile, verify_profile};
 use persona_edge::snapshot::{
-    public_key_to_base64url, public_key_to_hex, sign_profile, signing_message, verify,
-    verify_profile, KeyId, Keyring, SnapshotError, SnapshotHeader, SnapshotKind, VerifyOptions,
-    SIGNATURE_LEN,
+    public_key_to_base64url, public_key_to_hex, signing_message, verify, KeyId, Keyring,
+    SnapshotError, SnapshotHeader, SnapshotKind, VerifyOptions, SIGNATURE_LEN,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -7,9 +7,8 @@ mod support;
 use common::*;
 use persona_edge::codec;
 use persona_edge::profile::Profile;
-use persona_edge::snapshot::{
-    inspect, sign_profile, verify, verify_profile, Keyring, SnapshotKind, VerifyOptions,
-};
+use persona_edge::profile::{sign_profile, verify_profile};
+use persona_edge::snapshot::{inspect, verify, Keyring, SnapshotKind, VerifyOptions};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use support::arb_profile;

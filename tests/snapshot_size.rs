@@ -9,9 +9,9 @@ use base64::Engine;
 use common::*;
 use ed25519_dalek::Signer;
 use persona_edge::codec;
+use persona_edge::profile::{sign_profile, verify_profile};
 use persona_edge::snapshot::{
-    inspect, sign_profile, verify_profile, KeyId, Keyring, VerifyOptions, FIXED_HEADER_LEN,
-    SIGNATURE_LEN,
+    inspect, KeyId, Keyring, VerifyOptions, FIXED_HEADER_LEN, SIGNATURE_LEN,
 };
 
 /// Cookie values are limited to about 4096 bytes; the snapshot must leave room for everything else.

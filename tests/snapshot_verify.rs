@@ -6,9 +6,10 @@ mod common;
 use common::*;
 use ed25519_dalek::SigningKey;
 use persona_edge::profile::Profile;
+use persona_edge::profile::{sign_profile, verify_profile};
 use persona_edge::snapshot::{
-    sign, sign_encoded, sign_profile, verify, verify_profile, KeyId, Keyring, SignParams,
-    SnapshotError, SnapshotKind, VerifyOptions,
+    sign, sign_encoded, verify, KeyId, Keyring, SignParams, SnapshotError, SnapshotKind,
+    VerifyOptions,
 };
 
 /// Offset of the key id in the header.

@@ -3,8 +3,9 @@
 
 use ed25519_dalek::SigningKey;
 use libfuzzer_sys::fuzz_target;
+use persona_edge::profile::verify_profile;
 use persona_edge::ruleset::verify_ruleset;
-use persona_edge::snapshot::{inspect, verify_profile, Keyring, VerifyOptions};
+use persona_edge::snapshot::{inspect, Keyring, VerifyOptions};
 
 fuzz_target!(|data: &[u8]| {
     // The trusted key is fixed; the fuzzer does not know its secret, so nothing it makes may verify

@@ -8,6 +8,7 @@ use crate::prelude::*;
 mod activity;
 mod behaviour;
 mod consent;
+mod snapshot;
 mod zone;
 
 pub use activity::{ActivityHistogram, HOURS_PER_WEEK, MAX_LEVEL};
@@ -15,25 +16,15 @@ pub use behaviour::{
     Behaviour, CategoryAffinity, ChannelActivity, Engagement, RecentSends, RfmBands,
 };
 pub use consent::{Consent, ConsentLedger, ConsentState, Purpose};
+pub use snapshot::accept_profile;
+#[cfg(not(target_arch = "wasm32"))]
+pub use snapshot::{sign_profile, verify_profile};
 pub use zone::{ZoneChange, ZoneSchedule};
 
 use crate::channel::Channel;
 use crate::codec::{Decodable, Invalid, Reader};
 use bincode::Encode;
 use serde::{Deserialize, Serialize};
-
-/// Longest subject id accepted anywhere (header, profile, CLI).
-pub const MAX_SUBJECT_LEN: usize = 64;
-
-/// Whether a subject id has the allowed form: 1..=64 characters from `[A-Za-z0-9_-]`. Subject ids are
-/// pseudonymous; this form also keeps e-mail addresses and phone numbers out by construction.
-pub fn is_valid_subject(subject: &str) -> bool {
-    !subject.is_empty()
-        && subject.len() <= MAX_SUBJECT_LEN
-        && subject
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
 
 /// Loyalty programme tier.
 #[derive(
@@ -247,7 +238,7 @@ impl ServiceState {
 #[cfg_attr(test, derive(bincode::Decode))]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    /// Pseudonymous subject id (see [`is_valid_subject`]).
+    /// Pseudonymous subject id (see [`crate::subject::is_valid_subject`]).
     pub subject: String,
     /// BCP 47 language tag, generalized to language-region (e.g. `"de-DE"`).
     #[serde(default)]
@@ -317,15 +308,6 @@ impl Decodable for Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn subject_form() {
-        assert!(is_valid_subject("c_8f3a-19"));
-        assert!(!is_valid_subject(""));
-        assert!(!is_valid_subject("ana@example.com"));
-        assert!(!is_valid_subject("+49 170 000"));
-        assert!(!is_valid_subject(&"a".repeat(65)));
-    }
 
     #[test]
     fn quiet_hours_wrap_midnight() {

@@ -65,7 +65,6 @@ pub fn verify_ruleset(
         kind: SnapshotKind::Ruleset,
         ..opts.clone()
     };
-    let opened = snapshot::open(bytes, opts.effective_max_bytes())?;
-    let signer = keyring.verify_opened(&opened)?;
+    let (opened, signer) = snapshot::open_signed(bytes, keyring, &opts)?;
     accept_ruleset(opened, signer, &opts)
 }

@@ -21,7 +21,7 @@
 use crate::prelude::*;
 
 use super::{KeyId, SnapshotError, KEY_ID_LEN};
-use crate::profile::{is_valid_subject, MAX_SUBJECT_LEN};
+use crate::subject::{is_valid_subject, MAX_SUBJECT_LEN};
 use serde::{Deserialize, Serialize};
 
 /// The first four bytes of every snapshot.

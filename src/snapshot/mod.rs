@@ -5,12 +5,16 @@
 //! a bincode payload and an Ed25519 signature over a domain-separated encoding of both. The byte layout is
 //! specified in `docs/FORMAT.md` so that other languages can read and write it.
 //!
-//! - `sign` / `sign_profile` build a snapshot with a signing key (native builds);
-//! - `verify` / `verify_profile` check one against a `Keyring` and [`VerifyOptions`], in a fixed
-//!   order, and decode the payload only when every check passed (native builds, ed25519-dalek);
+//! - `sign` builds a snapshot with a signing key (native builds);
+//! - `verify` checks one against a `Keyring` and [`VerifyOptions`], in a fixed order, and decodes the
+//!   payload only when every check passed (native builds, ed25519-dalek);
 //! - [`open`], then a signature check by the host, then [`Opened::accept`] do the same in three steps
 //!   where the host has the curve arithmetic (WebCrypto in JavaScript hosts);
 //! - [`inspect`] parses one without verifying anything (for display only).
+//!
+//! Each document kind signs and verifies itself on top of this: `profile::{sign_profile,
+//! verify_profile, accept_profile}` and `ruleset::{sign_ruleset, verify_ruleset, accept_ruleset}`;
+//! this module knows neither.
 //!
 //! Nothing here reads a clock, a file or spawns a thread: time is [`VerifyOptions::now`].
 
@@ -39,9 +43,9 @@ pub use keyring::{
 };
 pub use message::{signing_message, SIGNING_CONTEXT};
 #[cfg(not(target_arch = "wasm32"))]
-pub use sign::{sign, sign_encoded, sign_profile, SignParams};
+pub use sign::{sign, sign_encoded, SignParams};
 pub use verify::{
     check_header, inspect, open, Opened, Verified, VerifyOptions, DECODE_BUDGET_FACTOR,
 };
 #[cfg(not(target_arch = "wasm32"))]
-pub use verify::{verify, verify_profile};
+pub use verify::{open_signed, verify};

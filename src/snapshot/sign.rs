@@ -7,7 +7,6 @@ use super::{
     SIGNATURE_LEN,
 };
 use crate::codec;
-use crate::profile::Profile;
 use ed25519_dalek::{Signer, SigningKey};
 
 /// What goes into a snapshot header besides the key id (which comes from the signing key).
@@ -23,7 +22,7 @@ pub struct SignParams<'a> {
     pub sequence: u64,
     /// Site or tenant id (see [`super::is_valid_audience`]).
     pub audience: &'a str,
-    /// Pseudonymous subject for a profile (see [`crate::profile::is_valid_subject`]); empty for a ruleset.
+    /// Pseudonymous subject for a profile (see [`crate::subject::is_valid_subject`]); empty for a ruleset.
     pub subject: &'a str,
 }
 
@@ -69,24 +68,4 @@ pub fn sign_encoded(
     let signature = key.sign(&signing_message(header.kind, &out));
     out.extend_from_slice(&signature.to_bytes());
     Ok(out)
-}
-
-/// Builds and signs the profile snapshot of `profile`; the subject is `profile.subject`.
-pub fn sign_profile(
-    profile: &Profile,
-    issued_at: u64,
-    expires_at: u64,
-    sequence: u64,
-    audience: &str,
-    key: &SigningKey,
-) -> Result<Vec<u8>, SnapshotError> {
-    let params = SignParams {
-        kind: SnapshotKind::Profile,
-        issued_at,
-        expires_at,
-        sequence,
-        audience,
-        subject: &profile.subject,
-    };
-    sign(&params, profile, key)
 }

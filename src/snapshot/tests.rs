@@ -5,7 +5,7 @@ use crate::prelude::*;
 use super::header::parse;
 use super::*;
 use crate::codec;
-use crate::profile::Profile;
+use crate::profile::{sign_profile, verify_profile, Profile};
 use ed25519_dalek::SigningKey;
 
 const NOW: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z

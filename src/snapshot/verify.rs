@@ -7,7 +7,6 @@ use super::header::parse;
 use super::Keyring;
 use super::{KeyId, SnapshotError, SnapshotHeader, SnapshotKind, SIGNATURE_LEN};
 use crate::codec;
-use crate::profile::Profile;
 use serde::{Deserialize, Serialize};
 
 /// The decoding limit of a payload ([`codec::decode`]'s `limit`) is this many times the snapshot size cap
@@ -227,22 +226,6 @@ impl Opened<'_> {
             signer,
         })
     }
-
-    /// [`Opened::accept`] for a profile snapshot; the profile's own subject must equal the header's, or the
-    /// payload is malformed.
-    pub fn accept_profile(
-        self,
-        signer: KeyId,
-        opts: &VerifyOptions,
-    ) -> Result<Verified<Profile>, SnapshotError> {
-        let verified: Verified<Profile> = self.accept(signer, opts, SnapshotKind::Profile)?;
-        if verified.document.subject != verified.header.subject {
-            return Err(SnapshotError::MalformedPayload {
-                reason: "the profile's subject differs from the header's",
-            });
-        }
-        Ok(verified)
-    }
 }
 
 fn decode_payload<T: codec::Decodable>(
@@ -257,9 +240,10 @@ fn decode_payload<T: codec::Decodable>(
     })
 }
 
-/// Opens a snapshot and checks its signature against the keyring (checks 1 to 3; native builds).
+/// Opens a snapshot and checks its signature against the keyring (checks 1 to 3; native builds):
+/// the start of every kind's `verify_…`, before [`Opened::accept`].
 #[cfg(not(target_arch = "wasm32"))]
-fn open_signed<'a>(
+pub fn open_signed<'a>(
     bytes: &'a [u8],
     keyring: &Keyring,
     opts: &VerifyOptions,
@@ -286,19 +270,6 @@ pub fn verify<T: codec::Decodable>(
 ) -> Result<Verified<T>, SnapshotError> {
     let (opened, signer) = open_signed(bytes, keyring, opts)?;
     opened.accept(signer, opts, opts.kind)
-}
-
-/// Verifies a profile snapshot (as [`verify`]) and decodes the [`Profile`]. The expected kind is always
-/// [`SnapshotKind::Profile`] (`opts.kind` is not consulted). The profile's own subject must equal the
-/// header's, or the payload is malformed.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn verify_profile(
-    bytes: &[u8],
-    keyring: &Keyring,
-    opts: &VerifyOptions,
-) -> Result<Verified<Profile>, SnapshotError> {
-    let (opened, signer) = open_signed(bytes, keyring, opts)?;
-    opened.accept_profile(signer, opts)
 }
 
 /// Parses a snapshot WITHOUT verifying it: the header and the payload bytes as they are. Nothing returned

@@ -232,7 +232,7 @@ impl EngineCore {
             subject,
             min_sequence,
         )?;
-        let verified = envelope.opened()?.accept_profile(signer, &opts)?;
+        let verified = crate::profile::accept_profile(envelope.opened()?, signer, &opts)?;
         Ok(VerifiedProfile {
             verified: Rc::new(verified),
         })

@@ -10,8 +10,9 @@
 use crate::db::{Db, DbError, RulesetRow, SnapshotRow};
 use crate::model::{Policy, ProfileState};
 use crate::signer::Signer;
+use persona_edge::profile::sign_profile;
 use persona_edge::ruleset::{compile, sign_ruleset, RulesetError, RulesetSource};
-use persona_edge::snapshot::{sign_profile, SnapshotError};
+use persona_edge::snapshot::SnapshotError;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

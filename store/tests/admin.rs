@@ -4,7 +4,7 @@
 mod support;
 
 use base64::Engine as _;
-use persona_edge::snapshot::{self, Keyring, SnapshotKind, VerifyOptions};
+use persona_edge::snapshot::{Keyring, SnapshotKind, VerifyOptions};
 use serde_json::{json, Value};
 use support::{read_token, Backend, Server};
 
@@ -118,7 +118,7 @@ fn publish_writes_static_snapshots_and_a_kv_bulk_file(backend: Backend) {
     let opts =
         VerifyOptions::new(SnapshotKind::Profile, now(), "demo-shop").with_subject("c_pub_1");
     assert_eq!(
-        snapshot::verify_profile(&bytes, &ring, &opts)
+        persona_edge::profile::verify_profile(&bytes, &ring, &opts)
             .expect("verifies")
             .document
             .country,

@@ -6,7 +6,7 @@ mod support;
 
 use persona_edge::channel::Channel;
 use persona_edge::profile::{ConsentState, Profile};
-use persona_edge::snapshot::{self, Keyring, SnapshotKind, VerifyOptions};
+use persona_edge::snapshot::{Keyring, SnapshotKind, VerifyOptions};
 use serde_json::{json, Value};
 use support::{read_token, sample, Backend, Reply, Server, WRITE_TOKEN};
 
@@ -43,7 +43,8 @@ fn verified(server: &Server, subject: &str) -> (Profile, u64, String, String) {
         String::from_utf8_lossy(&reply.body)
     );
     let opts = VerifyOptions::new(SnapshotKind::Profile, now(), AUDIENCE).with_subject(subject);
-    let v = snapshot::verify_profile(&reply.body, &keyring(server), &opts).expect("verifies");
+    let v = persona_edge::profile::verify_profile(&reply.body, &keyring(server), &opts)
+        .expect("verifies");
     (
         v.document,
         v.header.sequence,
@@ -360,7 +361,7 @@ fn consent_withdrawal_reaches_the_next_snapshot(backend: Backend) {
     let old = server.snapshot(subject, None);
     let opts =
         VerifyOptions::new(SnapshotKind::Profile, now(), AUDIENCE).with_min_sequence(seq_after + 1);
-    assert!(snapshot::verify_profile(&old.body, &keyring(&server), &opts).is_err());
+    assert!(persona_edge::profile::verify_profile(&old.body, &keyring(&server), &opts).is_err());
 }
 
 fn a_complaint_takes_effect_at_once(backend: Backend) {

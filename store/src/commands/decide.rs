@@ -48,7 +48,7 @@ pub fn decide(args: &DecideArgs) -> Result<(), CliError> {
             let mut opts = verify_options(&args.verify, &header);
             opts.audience = audience;
             opts.now = verify_now;
-            match snapshot::verify_profile(&bytes, &ring, &opts) {
+            match persona_edge::profile::verify_profile(&bytes, &ring, &opts) {
                 Ok(v) => {
                     let report = json!({
                         "status": "verified",

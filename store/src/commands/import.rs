@@ -12,7 +12,7 @@ use crate::cli::ImportArgs;
 use crate::error::CliError;
 use crate::ingest::Change;
 use crate::model::{Event, Feedback, ProfileUpdate};
-use persona_edge::profile::is_valid_subject;
+use persona_edge::subject::is_valid_subject;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -6,8 +6,8 @@ use crate::error::CliError;
 use crate::io::{self, parse_duration};
 use crate::keyfile::{self, KeyringFile};
 use crate::tokens::ReadTokens;
-use persona_edge::profile::is_valid_subject;
 use persona_edge::snapshot::VerifyOptions;
+use persona_edge::subject::is_valid_subject;
 use serde_json::json;
 
 /// `persona keys ...`.

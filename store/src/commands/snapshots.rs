@@ -63,7 +63,7 @@ pub fn sign(
     let profile = read_profile(profile)?;
     let key = keyfile::read_secret(&signing.key)?;
     let (issued_at, expires_at) = validity(signing)?;
-    let bytes = snapshot::sign_profile(
+    let bytes = persona_edge::profile::sign_profile(
         &profile,
         issued_at,
         expires_at,
@@ -134,7 +134,7 @@ pub fn inspect(path: &Path, args: &VerifyArgs) -> Result<(), CliError> {
 
 fn verify_any(bytes: &[u8], ring: &Keyring, opts: &VerifyOptions) -> Result<(), SnapshotError> {
     match opts.kind {
-        SnapshotKind::Profile => snapshot::verify_profile(bytes, ring, opts).map(drop),
+        SnapshotKind::Profile => persona_edge::profile::verify_profile(bytes, ring, opts).map(drop),
         SnapshotKind::Ruleset => ruleset::verify_ruleset(bytes, ring, opts).map(drop),
     }
 }

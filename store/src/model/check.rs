@@ -1,7 +1,7 @@
 //! Field rules shared by profile updates, events and feedback. Each check names the field it failed on.
 
 use super::error::ModelError;
-use persona_edge::profile::is_valid_subject;
+use persona_edge::subject::is_valid_subject;
 
 /// Longest id (order, case, slot, variant, segment) and category id accepted.
 pub(crate) const MAX_ID_LEN: usize = 64;

@@ -60,7 +60,7 @@ pub(crate) struct SuppliedPredictions {
 
 impl ProfileState {
     /// The empty state of a subject (whose form the caller checked with
-    /// [`persona_edge::profile::is_valid_subject`]).
+    /// [`persona_edge::subject::is_valid_subject`]).
     pub fn new(subject: &str) -> ProfileState {
         ProfileState {
             subject: subject.to_owned(),

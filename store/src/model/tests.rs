@@ -477,7 +477,7 @@ fn a_rich_profile_signs_into_a_small_snapshot() {
     }
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let snapshot =
-        persona_edge::snapshot::sign_profile(&profile, NOW, NOW + DAY, 1, "shop-de", &key)
+        persona_edge::profile::sign_profile(&profile, NOW, NOW + DAY, 1, "shop-de", &key)
             .expect("signs");
     assert!(
         snapshot.len() <= 512,
@@ -488,7 +488,7 @@ fn a_rich_profile_signs_into_a_small_snapshot() {
     let options = persona_edge::snapshot::VerifyOptions::profile(NOW, "shop-de");
     let keyring = persona_edge::snapshot::Keyring::from_keys([key.verifying_key()]);
     let verified =
-        persona_edge::snapshot::verify_profile(&snapshot, &keyring, &options).expect("verifies");
+        persona_edge::profile::verify_profile(&snapshot, &keyring, &options).expect("verifies");
     assert_eq!(verified.document, profile);
 }
 
