@@ -5,10 +5,32 @@
 //! (the write token and the read-token secret, created on first start, mode 0600; never commit it).
 //! `PERSONA_WRITE_TOKEN` and `PERSONA_TOKEN_SECRET` (64 hex digits) override the file, e.g. in production.
 
-use crate::error::CliError;
+use crate::io::FileError;
 use crate::tokens::random_secret;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// The data folder or the secrets are not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file of the data folder could not be read or written.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// A secret (from the environment or `secrets.json`) is not 64 hex digits.
+    #[error("{what}: expected 64 hex digits")]
+    MalformedSecret {
+        /// Where the secret came from.
+        what: String,
+    },
+    /// The operating system gave no randomness for a new secret.
+    #[error("no randomness available for {what}: {reason}")]
+    NoRandomness {
+        /// The secret being made.
+        what: &'static str,
+        /// The OS error.
+        reason: String,
+    },
+}
 
 /// The store's data folder.
 #[derive(Debug, Clone)]
@@ -36,9 +58,10 @@ struct SecretsFile {
     token_secret: String,
 }
 
-fn secret_from_hex(what: &str, text: &str) -> Result<[u8; 32], CliError> {
-    crate::io::unhex32(text.trim())
-        .ok_or_else(|| CliError::Key(format!("{what}: expected 64 hex digits")))
+fn secret_from_hex(what: &str, text: &str) -> Result<[u8; 32], ConfigError> {
+    crate::io::unhex32(text.trim()).ok_or_else(|| ConfigError::MalformedSecret {
+        what: what.to_owned(),
+    })
 }
 
 impl DataDir {
@@ -58,18 +81,18 @@ impl DataDir {
     }
 
     /// The database URL: `url` if given, else the embedded SQLite file in this folder.
-    pub fn database_url(&self, url: Option<&str>) -> Result<String, CliError> {
+    pub fn database_url(&self, url: Option<&str>) -> Result<String, ConfigError> {
         match url {
             Some(url) => Ok(url.to_owned()),
             None => {
-                std::fs::create_dir_all(&self.0).map_err(CliError::io(&self.0))?;
+                std::fs::create_dir_all(&self.0).map_err(FileError::io(&self.0))?;
                 Ok(format!("sqlite://{}", self.0.join("store.db").display()))
             }
         }
     }
 
     /// The secrets: from the environment, else from `secrets.json` (created with fresh random values).
-    pub fn secrets(&self) -> Result<Secrets, CliError> {
+    pub fn secrets(&self) -> Result<Secrets, ConfigError> {
         let env_token = std::env::var("PERSONA_WRITE_TOKEN")
             .ok()
             .filter(|t| !t.is_empty());
@@ -86,16 +109,18 @@ impl DataDir {
         let file: SecretsFile = if path.exists() {
             crate::io::read_json(&path)?
         } else {
-            std::fs::create_dir_all(&self.0).map_err(CliError::io(&self.0))?;
-            let random = |what: &str| {
-                random_secret()
-                    .map_err(|e| CliError::Key(format!("no randomness available for {what}: {e}")))
+            std::fs::create_dir_all(&self.0).map_err(FileError::io(&self.0))?;
+            let random = |what: &'static str| {
+                random_secret().map_err(|e| ConfigError::NoRandomness {
+                    what,
+                    reason: e.to_string(),
+                })
             };
             let file = SecretsFile {
                 write_token: crate::io::hex(&random("the write token")?),
                 token_secret: crate::io::hex(&random("the token secret")?),
             };
-            let text = serde_json::to_string_pretty(&file).map_err(|e| CliError::Json {
+            let text = serde_json::to_string_pretty(&file).map_err(|e| FileError::Json {
                 what: path.display().to_string(),
                 message: e.to_string(),
             })?;

@@ -1,5 +1,8 @@
 //! Errors of the `persona` command line, each with its exit code.
 
+use crate::config::ConfigError;
+use crate::io::FileError;
+use crate::keyfile::KeyError;
 use persona_edge::ruleset::RulesetError;
 use persona_edge::snapshot::SnapshotError;
 use std::path::PathBuf;
@@ -7,22 +10,9 @@ use std::path::PathBuf;
 /// A failure of a `persona` command. Printed as one line on stderr; never a panic.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// Input JSON is not valid or does not have the expected shape.
-    #[error("{what}: {message}")]
-    Json {
-        /// What was being read (file name or argument).
-        what: String,
-        /// serde's message, with line and column.
-        message: String,
-    },
+    /// A file could not be read, written or understood.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A value breaks a rule of the customer model (for example text shaped like a raw identifier).
     #[error("{code}: {error}", code = .0.code, error = .0)]
     Model(#[from] crate::model::ModelError),
@@ -35,9 +25,12 @@ pub enum CliError {
     /// A JSON Logic rule does not compile.
     #[error("rule does not compile: {0}")]
     Rule(#[from] persona_edge::rules::RuleError),
-    /// A key file is not usable.
-    #[error("{0}")]
-    Key(String),
+    /// A key folder, key file or key argument is not usable.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The data folder or its secrets are not usable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// An argument is not acceptable.
     #[error("{0}")]
     Usage(String),
@@ -50,7 +43,10 @@ impl CliError {
     /// The process exit code: 2 for bad usage or input, 3 for a refused snapshot, 1 for I/O.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Io { .. } | CliError::Store(_) => 1,
+            CliError::Store(_)
+            | CliError::File(FileError::Io { .. })
+            | CliError::Key(KeyError::File(FileError::Io { .. }))
+            | CliError::Config(ConfigError::File(FileError::Io { .. })) => 1,
             CliError::Snapshot(
                 SnapshotError::InvalidKey { .. } | SnapshotError::InvalidInput { .. },
             ) => 2,
@@ -62,6 +58,35 @@ impl CliError {
     /// Wraps an I/O error with the path it happened on.
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
         let path = path.into();
-        move |source| CliError::Io { path, source }
+        move |source| CliError::File(FileError::Io { path, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_cause_through_the_wrapped_errors() {
+        let missing = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        let io = |path: &str| FileError::Io {
+            path: path.into(),
+            source: missing(),
+        };
+        assert_eq!(CliError::io("x")(missing()).exit_code(), 1);
+        assert_eq!(CliError::from(KeyError::File(io("k"))).exit_code(), 1);
+        assert_eq!(CliError::from(ConfigError::File(io("c"))).exit_code(), 1);
+        let json = FileError::Json {
+            what: "f".into(),
+            message: "m".into(),
+        };
+        assert_eq!(CliError::from(json).exit_code(), 2);
+        let bad_secret = KeyError::MalformedSecret { path: "s".into() };
+        assert_eq!(CliError::from(bad_secret).exit_code(), 2);
+        let no_key = KeyError::NoActiveKey { path: "r".into() };
+        assert!(CliError::from(no_key)
+            .to_string()
+            .contains("persona keys rotate"));
+        assert_eq!(CliError::from(SnapshotError::Tampered).exit_code(), 3);
     }
 }

@@ -1,51 +1,68 @@
-//! Reading and writing the command line's files.
+//! Reading and writing the store's files (JSON documents, keys, snapshots, stdout).
 
-use crate::error::CliError;
+use crate::json::JsonFailure;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be read, written or understood.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Its JSON is not valid or does not have the expected shape.
+    #[error("{what}: {message}")]
+    Json {
+        /// What was being read (file name or argument).
+        what: String,
+        /// serde's message, with line and column or the JSON path.
+        message: String,
+    },
+}
+
+impl FileError {
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> FileError {
+        let path = path.into();
+        move |source| FileError::Io { path, source }
+    }
+
+    /// A typed JSON read of `what` that failed.
+    pub fn json(what: &str) -> impl FnOnce(JsonFailure) -> FileError + '_ {
+        move |failure| FileError::Json {
+            what: what.to_owned(),
+            message: failure.to_string(),
+        }
+    }
+}
 
 /// Reads a JSON file into a typed value; errors name the file, line and column.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CliError> {
-    let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FileError> {
+    let text = std::fs::read_to_string(path).map_err(FileError::io(path))?;
     parse_json(&path.display().to_string(), &text)
 }
 
-/// Parses JSON text into a typed value; `what` names the source in errors.
-pub fn parse_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, CliError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let parsed: T = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(what, e))?;
-    de.end().map_err(|e| CliError::Json {
-        what: what.to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok(parsed)
+/// Parses JSON text into a typed value; `what` names the source in errors (with the JSON path).
+pub fn parse_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, FileError> {
+    crate::json::from_str(text).map_err(FileError::json(what))
 }
 
 /// Converts a JSON value into a typed value; `what` names the source in errors (with the JSON path).
 pub fn from_value<T: DeserializeOwned>(
     what: &str,
     value: serde_json::Value,
-) -> Result<T, CliError> {
-    serde_path_to_error::deserialize(value).map_err(|e| json_error(what, e))
-}
-
-/// A typed-read failure with the JSON path it happened at (none for a syntax error at the top).
-fn json_error(what: &str, e: serde_path_to_error::Error<serde_json::Error>) -> CliError {
-    let path = e.path().to_string();
-    let inner = e.into_inner();
-    CliError::Json {
-        what: what.to_owned(),
-        message: if path == "." || inner.is_syntax() || inner.is_eof() {
-            inner.to_string()
-        } else {
-            format!("at {path}: {inner}")
-        },
-    }
+) -> Result<T, FileError> {
+    crate::json::from_value(value).map_err(FileError::json(what))
 }
 
 /// Reads a JSON argument that is either inline JSON (starting with `{` or `[`) or a file path.
-pub fn json_arg<T: DeserializeOwned>(arg: &str) -> Result<T, CliError> {
+pub fn json_arg<T: DeserializeOwned>(arg: &str) -> Result<T, FileError> {
     let trimmed = arg.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         parse_json("argument", arg)
@@ -55,8 +72,8 @@ pub fn json_arg<T: DeserializeOwned>(arg: &str) -> Result<T, CliError> {
 }
 
 /// Writes a value as pretty JSON, atomically (a reader sees the old file or the new one, never half).
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| CliError::Json {
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FileError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| FileError::Json {
         what: path.display().to_string(),
         message: e.to_string(),
     })?;
@@ -65,17 +82,17 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), CliError> 
 }
 
 /// Writes a file through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(CliError::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(CliError::io(path))
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(FileError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(FileError::io(path))
 }
 
 /// Creates a new file readable by its owner only (mode 0600) holding `text` and a newline; fails if the
 /// file exists (secrets are never overwritten).
-pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
+pub fn write_private(path: &Path, text: &str) -> Result<(), FileError> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -84,55 +101,33 @@ pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(CliError::io(path))?;
-    writeln!(file, "{text}").map_err(CliError::io(path))
+    let mut file = options.open(path).map_err(FileError::io(path))?;
+    writeln!(file, "{text}").map_err(FileError::io(path))
 }
 
 /// Reads a binary file.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(CliError::io(path))
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, FileError> {
+    std::fs::read(path).map_err(FileError::io(path))
 }
 
 /// Writes a binary file.
-pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    std::fs::write(path, bytes).map_err(CliError::io(path))
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    std::fs::write(path, bytes).map_err(FileError::io(path))
 }
 
 /// Writes `text` to stdout and flushes. A stdout that can't be written (a closed pipe as in
 /// `persona inspect ... | head`, a full disk) is an error with exit code 1, not a panic as with `println!`.
-pub fn print(text: &str) -> Result<(), CliError> {
+pub fn print(text: &str) -> Result<(), FileError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(CliError::io("stdout"))
+        .map_err(FileError::io("stdout"))
 }
 
 /// [`print()`] with a newline.
-pub fn print_line(text: impl std::fmt::Display) -> Result<(), CliError> {
+pub fn print_line(text: impl std::fmt::Display) -> Result<(), FileError> {
     print(&format!("{text}\n"))
-}
-
-/// Parses a duration like `90s`, `30m`, `24h`, `7d` (or plain seconds) into seconds.
-pub fn parse_duration(text: &str) -> Result<u64, CliError> {
-    let bad = || {
-        CliError::Usage(format!(
-            "`{text}` is not a duration (e.g. 3600, 30m, 24h, 7d)"
-        ))
-    };
-    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let value: u64 = digits.parse().map_err(|_| bad())?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(bad()),
-    };
-    value.checked_mul(scale).ok_or_else(bad)
 }
 
 /// Lower-case hex of `bytes`.
@@ -178,16 +173,5 @@ mod tests {
         assert_eq!(unhex("zz"), None);
         assert_eq!(unhex32(&"07".repeat(32)), Some([7; 32]));
         assert_eq!(unhex32(&"07".repeat(31)), None);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90").unwrap(), 90);
-        assert_eq!(parse_duration("30m").unwrap(), 1800);
-        assert_eq!(parse_duration("24h").unwrap(), 86_400);
-        assert_eq!(parse_duration("7d").unwrap(), 604_800);
-        assert!(parse_duration("7w").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("99999999999999999999d").is_err());
     }
 }

@@ -306,11 +306,10 @@ impl Issuer {
         text: &str,
         now: u64,
     ) -> Result<Arc<Issued>, RulesetRejection> {
-        let mut de = serde_json::Deserializer::from_str(text);
         let source: RulesetSource =
-            serde_path_to_error::deserialize(&mut de).map_err(|e| RulesetRejection::Shape {
-                path: e.path().to_string(),
-                message: e.inner().to_string(),
+            crate::json::from_str(text).map_err(|failure| RulesetRejection::Shape {
+                path: failure.path.unwrap_or_else(|| ".".to_owned()),
+                message: failure.error.to_string(),
             })?;
         let previous = self.db.ruleset(audience).await.map_err(IssueError::from)?;
         self.issue_ruleset(

@@ -4,11 +4,37 @@
 //! - `<dir>/keyring.json`: `{"keys": [{"kid": "...", "public_key": "<hex>", "status": "active"}]}`, the
 //!   public keys edges trust (safe to publish).
 
-use crate::error::CliError;
+use crate::io::FileError;
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use persona_edge::snapshot::{parse_public_key, public_key_to_hex, KeyId, Keyring};
+use persona_edge::snapshot::{parse_public_key, public_key_to_hex, KeyId, Keyring, SnapshotError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// A key folder, key file or key argument that is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// A key file or the keyring could not be read or written.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// A secret key file does not hold 64 hex digits.
+    #[error("{}: not a 32-byte hex secret key", path.display())]
+    MalformedSecret {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The keyring names no active key.
+    #[error("{}: no active key (run `persona keys rotate`)", path.display())]
+    NoActiveKey {
+        /// The keyring file.
+        path: PathBuf,
+    },
+    /// The operating system gave no randomness for a new key.
+    #[error("no randomness available: {0}")]
+    NoRandomness(String),
+    /// A public key (in the keyring or an argument) does not parse.
+    #[error("{code}: {error}", code = .0.code(), error = .0)]
+    PublicKey(#[from] SnapshotError),
+}
 
 /// Status of a key in the keyring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,8 +78,8 @@ pub struct KeyringFile {
 
 impl KeyringFile {
     /// Reads a keyring file.
-    pub fn read(path: &Path) -> Result<KeyringFile, CliError> {
-        crate::io::read_json(path)
+    pub fn read(path: &Path) -> Result<KeyringFile, KeyError> {
+        Ok(crate::io::read_json(path)?)
     }
 
     /// Retires the verifying keys whose `retire_after` has passed; true if any changed.
@@ -77,7 +103,7 @@ impl KeyringFile {
     }
 
     /// The trusted keys (active and verifying) as a verification keyring.
-    pub fn trusted(&self) -> Result<Keyring, CliError> {
+    pub fn trusted(&self) -> Result<Keyring, KeyError> {
         let mut ring = Keyring::new();
         for entry in self.keys.iter().filter(|k| k.status != KeyStatus::Retired) {
             let key = parse_public_key(&entry.public_key)?;
@@ -89,18 +115,17 @@ impl KeyringFile {
 
 /// Generates a key pair in `dir`: writes the secret file and appends the public key to `keyring.json`
 /// as the active key (earlier active keys become `verifying`). Returns the key id and the secret's path.
-pub fn generate(dir: &Path) -> Result<(KeyId, PathBuf), CliError> {
+pub fn generate(dir: &Path) -> Result<(KeyId, PathBuf), KeyError> {
     rotate(dir, None)
 }
 
 /// Key rotation: a new active key in `dir`; the previous active key keeps verifying until `retire_after`
 /// (when the last snapshot it signed expires; `None`: until retired by hand). Keys whose time has come
 /// are retired on the way. Returns the new key id and its secret's path.
-pub fn rotate(dir: &Path, retire_after: Option<u64>) -> Result<(KeyId, PathBuf), CliError> {
-    std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
+pub fn rotate(dir: &Path, retire_after: Option<u64>) -> Result<(KeyId, PathBuf), KeyError> {
+    std::fs::create_dir_all(dir).map_err(FileError::io(dir))?;
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed)
-        .map_err(|e| CliError::Key(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut seed).map_err(|e| KeyError::NoRandomness(e.to_string()))?;
     let signing = SigningKey::from_bytes(&seed);
     let kid = KeyId::of(&signing.verifying_key());
     let secret_path = dir.join(format!("{}.secret", kid.to_hex()));
@@ -130,10 +155,10 @@ pub fn rotate(dir: &Path, retire_after: Option<u64>) -> Result<(KeyId, PathBuf),
 }
 
 /// Reads a secret key file.
-pub fn read_secret(path: &Path) -> Result<SigningKey, CliError> {
-    let text = std::fs::read_to_string(path).map_err(CliError::io(path))?;
-    let seed = crate::io::unhex32(text.trim()).ok_or_else(|| {
-        CliError::Key(format!("{}: not a 32-byte hex secret key", path.display()))
+pub fn read_secret(path: &Path) -> Result<SigningKey, KeyError> {
+    let text = std::fs::read_to_string(path).map_err(FileError::io(path))?;
+    let seed = crate::io::unhex32(text.trim()).ok_or_else(|| KeyError::MalformedSecret {
+        path: path.to_owned(),
     })?;
     Ok(SigningKey::from_bytes(&seed))
 }
@@ -142,7 +167,7 @@ pub fn read_secret(path: &Path) -> Result<SigningKey, CliError> {
 pub fn keyring_from_args(
     keyring: Option<&Path>,
     keys: &[String],
-) -> Result<Option<Keyring>, CliError> {
+) -> Result<Option<Keyring>, KeyError> {
     if keyring.is_none() && keys.is_empty() {
         return Ok(None);
     }

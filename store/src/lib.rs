@@ -9,6 +9,7 @@ pub mod error;
 pub mod ingest;
 pub mod io;
 pub mod issue;
+pub mod json;
 pub mod keyfile;
 pub mod model;
 pub mod server;

@@ -1,8 +1,7 @@
 //! The store's signing keys at run time: the active key signs, the keyring (with each key's status) is
 //! published. `persona keys rotate` changes the key folder; a running server picks the change up.
 
-use crate::error::CliError;
-use crate::keyfile::{self, KeyringFile};
+use crate::keyfile::{self, KeyError, KeyringFile};
 use ed25519_dalek::SigningKey;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -37,16 +36,13 @@ fn modified(dir: &Path) -> Option<SystemTime> {
         .ok()
 }
 
-fn load(dir: &Path) -> Result<Keys, CliError> {
+fn load(dir: &Path) -> Result<Keys, KeyError> {
     let mut ring = KeyringFile::read(&ring_path(dir))?;
     if ring.retire_due(crate::io::now()) {
         crate::io::write_json(&ring_path(dir), &ring)?;
     }
-    let entry = ring.active().ok_or_else(|| {
-        CliError::Key(format!(
-            "{}: no active key (run `persona keys rotate`)",
-            ring_path(dir).display()
-        ))
+    let entry = ring.active().ok_or_else(|| KeyError::NoActiveKey {
+        path: ring_path(dir),
     })?;
     let kid = entry.kid.clone();
     let active = keyfile::read_secret(&dir.join(format!("{kid}.secret")))?;
@@ -59,7 +55,7 @@ fn load(dir: &Path) -> Result<Keys, CliError> {
 
 impl Signer {
     /// Opens the key folder, creating a first key when it has none.
-    pub fn open(dir: &Path) -> Result<Signer, CliError> {
+    pub fn open(dir: &Path) -> Result<Signer, KeyError> {
         if !ring_path(dir).exists() {
             keyfile::generate(dir)?;
         }
@@ -82,7 +78,7 @@ impl Signer {
     /// Reloads the folder if `keyring.json` changed since the last look or a verifying key's retirement
     /// time has come (it is then retired). Returns whether the keys changed. A broken folder keeps the keys
     /// in force.
-    pub fn refresh(&self) -> Result<bool, CliError> {
+    pub fn refresh(&self) -> Result<bool, KeyError> {
         let changed = modified(&self.dir);
         let now = crate::io::now();
         let due = self.keys().ring.keys.iter().any(|k| k.is_due(now));

@@ -68,14 +68,14 @@ pub fn decide(args: &DecideArgs) -> Result<(), CliError> {
     };
     let decision = decide_for(&ruleset.document, profile.as_ref(), &session, &context);
     if args.summary {
-        io::print(&summary(&decision, &profile_report))
+        Ok(io::print(&summary(&decision, &profile_report))?)
     } else {
         let report = json!({
             "ruleset": { "name": ruleset.document.name, "sequence": ruleset.header.sequence },
             "profile": profile_report,
             "decision": decision,
         });
-        io::print_line(pretty(&report))
+        Ok(io::print_line(pretty(&report))?)
     }
 }
 
@@ -91,10 +91,7 @@ fn read_context(arg: Option<&str>, now_arg: Option<u64>) -> Result<DecisionConte
     if !object.contains_key("now") {
         object.insert("now".into(), json!(now_arg.unwrap_or_else(now)));
     }
-    serde_json::from_value(value).map_err(|e| CliError::Json {
-        what: "context".into(),
-        message: e.to_string(),
-    })
+    Ok(io::from_value("context", value)?)
 }
 
 /// A few lines a support agent can read.

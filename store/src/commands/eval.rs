@@ -15,7 +15,7 @@ pub fn eval(rule: Option<&str>, data: Option<&str>) -> Result<(), CliError> {
         None => Value::Null,
     };
     let result = persona_edge::rules::eval_json(&rule, &data)?;
-    io::print_line(result)
+    Ok(io::print_line(result)?)
 }
 
 /// Evaluates `{"rule": ..., "data": ...}` lines; prints one result per line, `{"error": ...}` for a line

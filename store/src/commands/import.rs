@@ -56,14 +56,7 @@ impl Record {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." {
-            e.into_inner().to_string()
-        } else {
-            format!("{path}: {}", e.into_inner())
-        }
-    })
+    crate::json::from_value(value).map_err(|failure| failure.to_string())
 }
 
 /// Parses and validates one line.
@@ -221,11 +214,11 @@ async fn run(args: &ImportArgs) -> Result<(), CliError> {
         );
     }
     store.db.close().await;
-    crate::io::print_line(json!({
+    Ok(crate::io::print_line(json!({
         "file": args.file,
         "lines": number,
         "resumed_from_line": resumed_from,
         "accepted": progress.accepted,
         "rejected": progress.rejected,
-    }))
+    }))?)
 }

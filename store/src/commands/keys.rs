@@ -1,9 +1,10 @@
 //! `persona keys rotate|list` and `persona token`.
 
+use super::args::parse_duration;
 use crate::cli::KeysCommand;
 use crate::config::DataDir;
 use crate::error::CliError;
-use crate::io::{self, parse_duration};
+use crate::io;
 use crate::keyfile::{self, KeyringFile};
 use crate::tokens::ReadTokens;
 use persona_edge::snapshot::VerifyOptions;
@@ -22,16 +23,18 @@ pub fn keys(command: &KeysCommand) -> Result<(), CliError> {
                 .saturating_add(lifetime)
                 .saturating_add(VerifyOptions::DEFAULT_CLOCK_SKEW_SECS);
             let (kid, secret) = keyfile::rotate(&dir, Some(retire_after))?;
-            io::print_line(json!({
+            Ok(io::print_line(json!({
                 "active": kid.to_hex(),
                 "secret": secret,
                 "previous_retires_after": retire_after,
                 "keyring": dir.join("keyring.json"),
-            }))
+            }))?)
         }
         KeysCommand::List { data } => {
             let ring = KeyringFile::read(&DataDir::new(data).keys().join("keyring.json"))?;
-            io::print_line(serde_json::to_string_pretty(&ring).unwrap_or_default())
+            Ok(io::print_line(
+                serde_json::to_string_pretty(&ring).unwrap_or_default(),
+            )?)
         }
     }
 }
@@ -44,5 +47,7 @@ pub fn token(subject: &str, data: &std::path::Path) -> Result<(), CliError> {
         )));
     }
     let secrets = DataDir::new(data).secrets()?;
-    io::print_line(ReadTokens::new(secrets.token_secret).token(subject))
+    Ok(io::print_line(
+        ReadTokens::new(secrets.token_secret).token(subject),
+    )?)
 }

@@ -1,5 +1,6 @@
 //! The `persona` commands.
 
+mod args;
 mod decide;
 mod eval;
 mod import;

@@ -99,12 +99,12 @@ async fn run(args: &PublishArgs) -> Result<(), CliError> {
     let kv_text = serde_json::to_string(&kv).map_err(store_error)?;
     write_atomic(&args.out.join("kv.json"), kv_text.as_bytes())?;
     store.db.close().await;
-    crate::io::print_line(json!({
+    Ok(crate::io::print_line(json!({
         "out": args.out,
         "audience": audience,
         "profiles": count,
         "profile_bytes": bytes,
         "ruleset": ruleset,
         "kv_entries": kv.len(),
-    }))
+    }))?)
 }

@@ -1,9 +1,9 @@
 //! `persona serve`: the central store's HTTP server.
 
+use super::args::parse_duration;
 use super::store::{open, runtime};
 use crate::cli::ServeArgs;
 use crate::error::CliError;
-use crate::io::parse_duration;
 use crate::server::{router, App, Limits};
 use crate::tokens::{ReadTokens, WriteToken};
 use std::sync::Arc;

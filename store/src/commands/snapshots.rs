@@ -1,8 +1,9 @@
 //! keygen, compile, sign, inspect: making and reading snapshots.
 
+use super::args::parse_duration;
 use crate::cli::{SigningArgs, VerifyArgs};
 use crate::error::CliError;
-use crate::io::{self, now, parse_duration};
+use crate::io::{self, now};
 use crate::keyfile;
 use crate::model::identifying;
 use base64::Engine;
@@ -18,9 +19,9 @@ use std::path::Path;
 /// `persona keygen`.
 pub fn keygen(out: &Path) -> Result<(), CliError> {
     let (kid, secret) = keyfile::generate(out)?;
-    io::print_line(
+    Ok(io::print_line(
         json!({ "kid": kid.to_hex(), "secret": secret, "keyring": out.join("keyring.json") }),
-    )
+    )?)
 }
 
 /// Issue and expiry times from the signing options.
@@ -48,9 +49,9 @@ pub fn compile(source: &Path, out: &Path, signing: &SigningArgs) -> Result<(), C
         &key,
     )?;
     io::write_bytes(out, &bytes)?;
-    io::print_line(
+    Ok(io::print_line(
         json!({ "out": out, "bytes": bytes.len(), "segments": compiled.segments.len(), "fields": compiled.fields.len() }),
-    )
+    )?)
 }
 
 /// `persona sign`.
@@ -77,7 +78,7 @@ pub fn sign(
         report["base64url"] =
             Value::String(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes));
     }
-    io::print_line(report)
+    Ok(io::print_line(report)?)
 }
 
 /// A profile document for `persona sign`: unknown fields are refused with their JSON path (serde), and so
@@ -86,7 +87,7 @@ pub fn sign(
 fn read_profile(path: &Path) -> Result<Profile, CliError> {
     let document: Value = io::read_json(path)?;
     identifying::check_json("", &document)?;
-    io::from_value(&path.display().to_string(), document)
+    Ok(io::from_value(&path.display().to_string(), document)?)
 }
 
 /// Verification options from the command line, for a snapshot whose header is already known.
@@ -129,7 +130,7 @@ pub fn inspect(path: &Path, args: &VerifyArgs) -> Result<(), CliError> {
         "verification": verification,
         "document": document,
     });
-    io::print_line(pretty(&report))
+    Ok(io::print_line(pretty(&report))?)
 }
 
 fn verify_any(bytes: &[u8], ring: &Keyring, opts: &VerifyOptions) -> Result<(), SnapshotError> {

@@ -1,11 +1,11 @@
 //! Opening the store for the commands that work on it (`serve`, `import`, `publish`).
 
+use super::args::parse_duration;
 use crate::cli::StoreArgs;
 use crate::config::{DataDir, Secrets};
 use crate::db::Db;
 use crate::error::CliError;
 use crate::ingest::Ingest;
-use crate::io::parse_duration;
 use crate::issue::Issuer;
 use crate::model::Policy;
 use crate::signer::Signer;

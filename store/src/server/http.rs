@@ -133,29 +133,15 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
 
 /// Parses a JSON body: malformed JSON is 400, JSON of the wrong shape 422 with the JSON path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    let value = parsed.map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {inner}"),
-            )
-        } else {
-            ApiError::invalid(path, inner.to_string())
-        }
-    })?;
-    de.end().map_err(|e| {
-        ApiError::new(
+    crate::json::from_slice(bytes).map_err(|failure| match failure.path {
+        Some(path) => ApiError::invalid(path, failure.error.to_string()),
+        None if failure.is_syntax() => ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
-            format!("trailing characters after the JSON value: {e}"),
-        )
-    })?;
-    Ok(value)
+            format!("the body is not valid JSON: {}", failure.error),
+        ),
+        None => ApiError::invalid(".", failure.error.to_string()),
+    })
 }
 
 /// 413 for a batch of more than `max` events.
