@@ -1,6 +1,6 @@
-//! Each decision vocabulary is declared once in Rust (`ALL` and `name()`); the package's TypeScript
-//! declarations repeat it as string unions for their users. This test fails when a union drifts from
-//! Rust: a variant added, renamed or removed on one side only.
+//! Each decision vocabulary is declared in Rust (`ALL` and `name()`); serde's names, the package's
+//! TypeScript unions and the demo shop's label tables repeat it. These tests fail when any of them
+//! drifts from `name()`: a variant added, renamed or removed on one side only.
 
 use persona_edge::channel::Channel;
 use persona_edge::context::{ConsentBanner, MessagePurpose};
@@ -129,4 +129,84 @@ fn the_union_reader_reads_unions() {
         [set(["x", "y"]), set(["p", "q"])],
         "single strings and mixed unions are not vocabularies"
     );
+}
+
+/// Serde's name of each variant is its `name()`: the JSON a decision serializes to and the names the
+/// JavaScript tables are built from cannot disagree.
+#[test]
+fn serde_names_are_the_names() {
+    fn check<T: serde::Serialize + Copy>(all: &[T], name: fn(T) -> &'static str) {
+        for v in all {
+            let json = serde_json::to_value(v).expect("serializes");
+            assert_eq!(json, serde_json::Value::String(name(*v).into()));
+        }
+    }
+    check(&Channel::ALL, Channel::name);
+    check(&ChoiceBasis::ALL, ChoiceBasis::name);
+    check(&ExclusionReason::ALL, ExclusionReason::name);
+    check(&ResponseBasis::ALL, ResponseBasis::name);
+    check(&TimingSource::ALL, TimingSource::name);
+    check(&TimingOutcome::ALL, TimingOutcome::name);
+    check(&TimingConstraint::ALL, TimingConstraint::name);
+    check(&VariantBasis::ALL, VariantBasis::name);
+    check(&ItemBlock::ALL, ItemBlock::name);
+    check(&MessagePurpose::ALL, MessagePurpose::name);
+    check(&ConsentBanner::ALL, ConsentBanner::name);
+    check(&Device::ALL, Device::name);
+}
+
+/// The keys of the object literal `const NAME = { key: "…", … };` in a JavaScript text.
+fn js_table_keys(js: &str, name: &str) -> BTreeSet<String> {
+    let start = js
+        .find(&format!("const {name} = {{"))
+        .unwrap_or_else(|| panic!("no table {name}"));
+    let body = &js[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
+    body.split(',')
+        .filter_map(|entry| entry.split_once(':'))
+        .map(|(key, _)| key.trim().to_owned())
+        .filter(|key| !key.is_empty())
+        .collect()
+}
+
+/// The demo shop labels every name the engine can give, and nothing else.
+#[test]
+fn the_demo_labels_match_the_rust_vocabularies() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/app.js");
+    let js = std::fs::read_to_string(path).expect("www/app.js");
+    let tables: [(&str, BTreeSet<String>); 8] = [
+        ("CHANNEL_NAMES", set(Channel::ALL.map(Channel::name))),
+        (
+            "REASONS",
+            set(ExclusionReason::ALL.map(ExclusionReason::name)),
+        ),
+        ("CHOICE_BASIS", set(ChoiceBasis::ALL.map(ChoiceBasis::name))),
+        (
+            "RESPONSE_BASIS",
+            set(ResponseBasis::ALL.map(ResponseBasis::name)),
+        ),
+        (
+            "TIMING_SOURCE",
+            set(TimingSource::ALL.map(TimingSource::name)),
+        ),
+        ("OUTCOMES", set(TimingOutcome::ALL.map(TimingOutcome::name))),
+        (
+            "CONSTRAINTS",
+            set(TimingConstraint::ALL.map(TimingConstraint::name)),
+        ),
+        (
+            "CONTENT_BASIS",
+            set(VariantBasis::ALL.map(VariantBasis::name)),
+        ),
+    ];
+    for (table, rust) in &tables {
+        assert_eq!(&js_table_keys(&js, table), rust, "www/app.js {table}");
+    }
+}
+
+#[test]
+fn the_table_reader_reads_keys() {
+    let js = "const A = { one: \"x, y\", two_b: \"z\" };\nconst B = { c: \"d\" };";
+    assert_eq!(js_table_keys(js, "A"), set(["one", "two_b"]));
+    assert_eq!(js_table_keys(js, "B"), set(["c"]));
 }

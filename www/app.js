@@ -60,6 +60,7 @@ const TIMING_SOURCE = {
   first_allowed_instant: "a service message: the first allowed instant",
 };
 const OUTCOMES = {
+  now: "send now",
   best_hour: "the customer's best hour",
   deferred: "deferred",
   moved_to_nearest_edge: "moved to the nearest allowed hour",
