@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Load benchmark of the central store (`persona serve`), on SQLite and on PostgreSQL: builds the release
-# binaries, starts a server per backend on a fresh data folder and a free loopback port, runs
-# store/examples/load.rs against it from a second process, stops the server and prints the results (a table
-# per backend, then one JSON line per backend for BENCHMARKS.md).
+# Load benchmark of the central store (`persona serve`), on SQLite and on PostgreSQL, with nginx serving
+# `persona publish` output as the reference for reads: builds the release binary, starts a server per
+# backend on a fresh data folder and a free loopback port, runs scripts/load/store_load.py against it (wrk
+# with the Lua scripts in scripts/load/ for the timed phases), stops the server; then publishes the SQLite
+# store's snapshots and runs the read phases against nginx serving them. Prints a table per run, then one
+# JSON line per run for BENCHMARKS.md.
 #
 #   bash scripts/bench-store.sh
 #
 # Settings (environment):
 #   BENCH_BACKENDS            "sqlite postgres" (default) or either one
+#   BENCH_REFERENCE           "nginx" (default: after the first backend, nginx serves its published
+#                             snapshots and gets the read phases) or "none"
 #   BENCH_SECONDS             measured seconds per timed phase (10)
 #   BENCH_WARMUP              warm-up seconds before each timed phase (2)
 #   BENCH_SUBJECTS            customers seeded and read (10000)
@@ -15,35 +19,48 @@
 #   BENCH_INGEST_CONNECTIONS  concurrent connections of the ingest phase (4)
 #   BENCH_BATCH               events per POST /v1/events (1000)
 #   BENCH_EVENTS_PER_SUBJECT  consecutive events of one customer in an ingest batch (1: all random)
-#   BENCH_THREADS             generator runtime worker threads, 0 = single-threaded (0)
+#   BENCH_THREADS             wrk threads (1)
 #   BENCH_PHASES              timed phases: read,etag,ingest (all)
 #   BENCH_OUT                 also append the JSON lines to this file
 #   PERSONA_TEST_POSTGRES_URL a PostgreSQL server (admin URL); unset: scripts/postgres.sh starts a private one
 # The PostgreSQL run uses a fresh database `persona_bench` on that server (dropped and re-created).
+# Needs wrk and nginx (`bash scripts/setup.sh bench` installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 backends=${BENCH_BACKENDS:-sqlite postgres}
+reference=${BENCH_REFERENCE:-nginx}
 load_args=(
   --seconds "${BENCH_SECONDS:-10}"
   --warmup "${BENCH_WARMUP:-2}"
-  --subjects "${BENCH_SUBJECTS:-10000}"
   --connections "${BENCH_CONNECTIONS:-64}"
+  --threads "${BENCH_THREADS:-1}"
+)
+store_args=(
+  --subjects "${BENCH_SUBJECTS:-10000}"
   --ingest-connections "${BENCH_INGEST_CONNECTIONS:-4}"
   --batch "${BENCH_BATCH:-1000}"
   --events-per-subject "${BENCH_EVENTS_PER_SUBJECT:-1}"
-  --threads "${BENCH_THREADS:-0}"
   --phases "${BENCH_PHASES:-read,etag,ingest}"
 )
 
-echo "==> cargo build --release -p persona-store --examples --bins" >&2
-cargo build --release -p persona-store --examples --bins >&2
+bash scripts/setup.sh bench >&2
+echo "==> cargo build --release -p persona-store --bins" >&2
+cargo build --release -p persona-store --bins >&2
 target=${CARGO_TARGET_DIR:-target}/release
 persona=$target/persona
-load=$target/examples/load
+load=scripts/load/store_load.py
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/persona-bench.XXXXXX")
 server_pid=""
+nginx_pid=""
+stop_nginx() {
+  if [ -n "$nginx_pid" ]; then
+    kill -QUIT "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+    nginx_pid=""
+  fi
+}
 stop_server() {
   if [ -n "$server_pid" ]; then
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -53,6 +70,7 @@ stop_server() {
 }
 cleanup() {
   stop_server
+  stop_nginx
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -97,8 +115,75 @@ psql_bin() {
   fi
 }
 
+# run_load NAME ARGS...: runs the driver, keeps its JSON line; a failed run makes the script fail.
+run_load() {
+  local name=$1
+  shift
+  set +e
+  python3 "$load" "$@" "${load_args[@]}" | tee "$work/$name.load"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" != 0 ]; then
+    echo "bench-store.sh: the load run on $name exited with $rc" >&2
+    status=1
+  fi
+  local line
+  line=$(grep '"bench":"persona-store-load"' "$work/$name.load" || true)
+  if [ -n "$line" ]; then results+=("$line"); fi
+}
+
+# reference STORE_ARGS...: publishes that store and runs the read phases against nginx serving the files.
+reference() {
+  local site=$work/site conf=$work/nginx/nginx.conf port pids
+  echo >&2
+  echo "==> nginx serving \`persona publish\` output" >&2
+  PERSONA_WRITE_TOKEN=$write_token PERSONA_TOKEN_SECRET=$token_secret \
+    "$persona" publish "$@" --out "$site" >&2
+  mkdir -p "$work/nginx/tmp"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # As one would deploy it for static files: a worker per core, file descriptors cached, no access log,
+  # keep-alive connections never closed by a request count (the store does not close them either). The
+  # workers run as this user, who can read the private work folder.
+  cat >"$conf" <<CONF
+user $(id -un);
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000000;
+  open_file_cache max=100000 inactive=60s;
+  types { application/octet-stream snap; application/json json; }
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    root $site;
+  }
+}
+CONF
+  nginx -c "$conf" -p "$work/nginx" 2>"$work/nginx/stderr" &
+  nginx_pid=$!
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  pids=(--server-pid "$nginx_pid")
+  for pid in $(pgrep -P "$nginx_pid"); do pids+=(--server-pid "$pid"); done
+  run_load nginx --url "http://127.0.0.1:$port" --published "$site" --label nginx "${pids[@]}"
+  stop_nginx
+}
+
 status=0
 results=()
+referenced=""
 for backend in $backends; do
   db=""
   case $backend in
@@ -125,22 +210,19 @@ for backend in $backends; do
   echo >&2
   echo "==> $backend" >&2
   start_server "$backend" "$db"
-  set +e
-  "$load" --url "$url" --write-token "$write_token" --label "$backend" \
-    --server-pid "$server_pid" "${load_args[@]}" | tee "$work/$backend.load"
-  rc=${PIPESTATUS[0]}
-  set -e
+  run_load "$backend" --url "$url" --write-token "$write_token" --label "$backend" \
+    --server-pid "$server_pid" "${store_args[@]}"
   stop_server
   if [ -s "$work/$backend.err" ]; then
     echo "--- persona serve ($backend) stderr (last 20 lines):" >&2
     tail -20 "$work/$backend.err" >&2
   fi
-  if [ "$rc" != 0 ]; then
-    echo "bench-store.sh: the load run on $backend exited with $rc" >&2
-    status=1
+  if [ "$reference" = nginx ] && [ -z "$referenced" ]; then
+    publish_args=(--data "$work/$backend-data")
+    if [ -n "$db" ]; then publish_args+=(--db "$db"); fi
+    reference "${publish_args[@]}"
+    referenced=1
   fi
-  line=$(grep '"bench":"persona-store-load"' "$work/$backend.load" || true)
-  if [ -n "$line" ]; then results+=("$line"); fi
 done
 
 echo

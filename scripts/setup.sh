@@ -4,6 +4,7 @@
 #   bash scripts/setup.sh        everything the tests need
 #   bash scripts/setup.sh demo   what the demo needs (Rust, wasm-bindgen-cli, npm packages)
 #   bash scripts/setup.sh core   only the Rust side (what scripts/decisions.sh needs)
+#   bash scripts/setup.sh bench  what scripts/bench-store.sh needs (the demo's, PostgreSQL, wrk, nginx)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -49,6 +50,15 @@ if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
+
+# The store's load benchmark (and its smoke run in the tests): wrk drives the load, nginx serves the
+# published snapshots as the reference.
+if ! have wrk || ! { have nginx || [ -x /usr/sbin/nginx ]; }; then
+  say "installing wrk and nginx-light"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+[ "$mode" = bench ] && exit 0
 
 # Headless Chromium and its driver for the browser tests.
 if ! have chromium || ! have chromedriver; then

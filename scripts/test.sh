@@ -67,3 +67,7 @@ rm -rf "$bench_dir"
 
 step "benchmark: time to personalization in headless Chromium (throttled network)"
 node www/bench-ttp.mjs --runs 2 | grep -E "decision|wrote"
+
+step "benchmark: the store under load with wrk, nginx on the published snapshots as the reference (short run)"
+BENCH_BACKENDS=sqlite BENCH_SECONDS=1 BENCH_WARMUP=0 BENCH_SUBJECTS=500 bash scripts/bench-store.sh 2>/dev/null |
+  grep -E '^(persona-store load|phase|snapshot|ingest|prime)'
