@@ -1,75 +1,42 @@
 //! The channels persona-edge can choose between, and a fixed-size map keyed by channel.
 
 use crate::codec::{Decodable, Invalid, Reader};
+use crate::vocabulary::vocabulary;
 use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
-/// A way to reach a customer.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Encode,
-)]
-#[cfg_attr(test, derive(bincode::Decode))]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// E-mail.
-    Email,
-    /// Text message.
-    Sms,
-    /// Mobile push notification.
-    Push,
-    /// In-page / in-app web content (real time while the session is live).
-    Web,
-    /// A phone call.
-    Phone,
-    /// Paid advertising audiences.
-    Ads,
+vocabulary! {
+    /// A way to reach a customer.
+    #[derive(
+        Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Encode,
+    )]
+    #[cfg_attr(test, derive(bincode::Decode))]
+    pub enum Channel {
+        /// E-mail.
+        Email => "email",
+        /// Text message.
+        Sms => "sms",
+        /// Mobile push notification.
+        Push => "push",
+        /// In-page / in-app web content (real time while the session is live).
+        Web => "web",
+        /// A phone call.
+        Phone => "phone",
+        /// Paid advertising audiences.
+        Ads => "ads",
+    }
 }
 
 impl Channel {
-    /// Every channel, in a fixed order (the index order of [`PerChannel`]).
-    pub const ALL: [Channel; 6] = [
-        Channel::Email,
-        Channel::Sms,
-        Channel::Push,
-        Channel::Web,
-        Channel::Phone,
-        Channel::Ads,
-    ];
-
     /// Position of this channel in [`Channel::ALL`].
     pub const fn index(self) -> usize {
         self as usize
-    }
-
-    /// The stable lower-case name used in JSON and in rules (`"email"`, `"sms"`, ...).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Push => "push",
-            Channel::Web => "web",
-            Channel::Phone => "phone",
-            Channel::Ads => "ads",
-        }
-    }
-
-    /// Parses a channel name as written by [`Channel::name`].
-    pub fn from_name(name: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.name() == name)
     }
 }
 
 impl Decodable for Channel {
     fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
-        match r.u32()? {
-            0 => Ok(Channel::Email),
-            1 => Ok(Channel::Sms),
-            2 => Ok(Channel::Push),
-            3 => Ok(Channel::Web),
-            4 => Ok(Channel::Phone),
-            5 => Ok(Channel::Ads),
-            _ => Err(Invalid::Tag),
-        }
+        Channel::from_index(r.u32()?).ok_or(Invalid::Tag)
     }
 }
 

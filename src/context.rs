@@ -3,64 +3,34 @@
 use crate::prelude::*;
 
 use crate::channel::PerChannel;
+use crate::vocabulary::vocabulary;
 use serde::{Deserialize, Serialize};
 
-/// State of the site's consent banner for this visitor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentBanner {
-    /// The banner has not been answered.
-    #[default]
-    Unanswered,
-    /// All accepted.
-    Accepted,
-    /// All rejected.
-    Rejected,
-    /// Some purposes accepted.
-    Partial,
-}
-
-impl ConsentBanner {
-    /// Every answer, in a fixed order (the binding's index order).
-    pub const ALL: [ConsentBanner; 4] = [
-        ConsentBanner::Unanswered,
-        ConsentBanner::Accepted,
-        ConsentBanner::Rejected,
-        ConsentBanner::Partial,
-    ];
-
-    /// The stable name used in JSON and rules.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ConsentBanner::Unanswered => "unanswered",
-            ConsentBanner::Accepted => "accepted",
-            ConsentBanner::Rejected => "rejected",
-            ConsentBanner::Partial => "partial",
-        }
+vocabulary! {
+    /// State of the site's consent banner for this visitor.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub enum ConsentBanner {
+        /// The banner has not been answered.
+        #[default]
+        Unanswered => "unanswered",
+        /// All accepted.
+        Accepted => "accepted",
+        /// All rejected.
+        Rejected => "rejected",
+        /// Some purposes accepted.
+        Partial => "partial",
     }
 }
 
-/// Whether the message to send is a promotion or a service message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MessagePurpose {
-    /// Selling: suppressed during service situations and for churned customers.
-    #[default]
-    Promotional,
-    /// Service: order updates, refunds, complaint follow-up.
-    Service,
-}
-
-impl MessagePurpose {
-    /// Every purpose, in a fixed order (the binding's index order).
-    pub const ALL: [MessagePurpose; 2] = [MessagePurpose::Promotional, MessagePurpose::Service];
-
-    /// The stable snake_case name (as in JSON).
-    pub const fn name(self) -> &'static str {
-        match self {
-            MessagePurpose::Promotional => "promotional",
-            MessagePurpose::Service => "service",
-        }
+vocabulary! {
+    /// Whether the message to send is a promotion or a service message.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub enum MessagePurpose {
+        /// Selling: suppressed during service situations and for churned customers.
+        #[default]
+        Promotional => "promotional",
+        /// Service: order updates, refunds, complaint follow-up.
+        Service => "service",
     }
 }
 

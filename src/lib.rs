@@ -25,6 +25,7 @@ pub mod session;
 pub mod snapshot;
 pub mod sort;
 pub mod subject;
+mod vocabulary;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

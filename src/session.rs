@@ -2,43 +2,25 @@
 
 use crate::prelude::*;
 
+use crate::vocabulary::vocabulary;
 use serde::{Deserialize, Serialize};
 
 /// Most distinct categories a session remembers; further categories are ignored.
 pub const MAX_SESSION_CATEGORIES: usize = 32;
 
-/// Kind of device the session runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Device {
-    /// Not known.
-    #[default]
-    Unknown,
-    /// Desktop or laptop browser.
-    Desktop,
-    /// Phone.
-    Mobile,
-    /// Tablet.
-    Tablet,
-}
-
-impl Device {
-    /// Every device class, in a fixed order (the binding's index order).
-    pub const ALL: [Device; 4] = [
-        Device::Unknown,
-        Device::Desktop,
-        Device::Mobile,
-        Device::Tablet,
-    ];
-
-    /// The stable name used in JSON and rules.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Device::Unknown => "unknown",
-            Device::Desktop => "desktop",
-            Device::Mobile => "mobile",
-            Device::Tablet => "tablet",
-        }
+vocabulary! {
+    /// Kind of device the session runs on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub enum Device {
+        /// Not known.
+        #[default]
+        Unknown => "unknown",
+        /// Desktop or laptop browser.
+        Desktop => "desktop",
+        /// Phone.
+        Mobile => "mobile",
+        /// Tablet.
+        Tablet => "tablet",
     }
 }
 

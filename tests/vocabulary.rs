@@ -1,6 +1,7 @@
-//! Each decision vocabulary is declared in Rust (`ALL` and `name()`); serde's names, the package's
-//! TypeScript unions and the demo shop's label tables repeat it. These tests fail when any of them
-//! drifts from `name()`: a variant added, renamed or removed on one side only.
+//! Each decision vocabulary is declared once in Rust, with `vocabulary!` (`src/vocabulary.rs`): one line
+//! per variant gives `ALL`, `name()` and serde's name. The package's TypeScript unions, the binding's
+//! JavaScript tables and the demo shop's label tables repeat it outside Rust. These tests fail when any
+//! of them drifts from `name()`: a variant added, renamed or removed on one side only.
 
 use persona_edge::channel::Channel;
 use persona_edge::context::{ConsentBanner, MessagePurpose};

@@ -8,72 +8,38 @@ use crate::context::{ConsentBanner, DecisionContext, MessagePurpose};
 use crate::profile::{ConsentState, LifecycleStage, Profile, Purpose};
 use crate::ruleset::{ChannelPolicy, ChannelRule};
 use crate::session::Session;
+use crate::vocabulary::vocabulary;
 use serde::{Deserialize, Serialize};
 
-/// Why a channel was not eligible. Checked in this order; the first that applies is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExclusionReason {
-    /// The ruleset does not use this channel.
-    Disabled,
-    /// There is no verified profile, so no consent is known.
-    NoProfile,
-    /// The customer declined this channel.
-    ConsentDenied,
-    /// The channel needs opt-in and consent is unknown.
-    ConsentUnknown,
-    /// The customer declined marketing as a purpose (promotional messages only).
-    MarketingDenied,
-    /// The customer declined ad targeting as a purpose, or rejected the consent banner (ads only).
-    AdTargetingDenied,
-    /// Promotion is suppressed while the customer is in a service situation.
-    ServiceSituation,
-    /// The customer has churned: no acquisition ads.
-    Churned,
-    /// A service message goes through the stated preferred channel only.
-    NotPreferredForService,
-    /// The real-time channel needs a live session.
-    NoLiveSession,
-    /// The channel's frequency cap for the day is reached.
-    CappedDay,
-    /// The channel's frequency cap for the week is reached.
-    CappedWeek,
-}
-
-impl ExclusionReason {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ExclusionReason::Disabled => "disabled",
-            ExclusionReason::NoProfile => "no_profile",
-            ExclusionReason::ConsentDenied => "consent_denied",
-            ExclusionReason::ConsentUnknown => "consent_unknown",
-            ExclusionReason::MarketingDenied => "marketing_denied",
-            ExclusionReason::AdTargetingDenied => "ad_targeting_denied",
-            ExclusionReason::ServiceSituation => "service_situation",
-            ExclusionReason::Churned => "churned",
-            ExclusionReason::NotPreferredForService => "not_preferred_for_service",
-            ExclusionReason::NoLiveSession => "no_live_session",
-            ExclusionReason::CappedDay => "capped_day",
-            ExclusionReason::CappedWeek => "capped_week",
-        }
+vocabulary! {
+    /// Why a channel was not eligible. Checked in this order; the first that applies is reported.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum ExclusionReason {
+        /// The ruleset does not use this channel.
+        Disabled => "disabled",
+        /// There is no verified profile, so no consent is known.
+        NoProfile => "no_profile",
+        /// The customer declined this channel.
+        ConsentDenied => "consent_denied",
+        /// The channel needs opt-in and consent is unknown.
+        ConsentUnknown => "consent_unknown",
+        /// The customer declined marketing as a purpose (promotional messages only).
+        MarketingDenied => "marketing_denied",
+        /// The customer declined ad targeting as a purpose, or rejected the consent banner (ads only).
+        AdTargetingDenied => "ad_targeting_denied",
+        /// Promotion is suppressed while the customer is in a service situation.
+        ServiceSituation => "service_situation",
+        /// The customer has churned: no acquisition ads.
+        Churned => "churned",
+        /// A service message goes through the stated preferred channel only.
+        NotPreferredForService => "not_preferred_for_service",
+        /// The real-time channel needs a live session.
+        NoLiveSession => "no_live_session",
+        /// The channel's frequency cap for the day is reached.
+        CappedDay => "capped_day",
+        /// The channel's frequency cap for the week is reached.
+        CappedWeek => "capped_week",
     }
-
-    /// Every variant.
-    pub const ALL: [ExclusionReason; 12] = [
-        ExclusionReason::Disabled,
-        ExclusionReason::NoProfile,
-        ExclusionReason::ConsentDenied,
-        ExclusionReason::ConsentUnknown,
-        ExclusionReason::MarketingDenied,
-        ExclusionReason::AdTargetingDenied,
-        ExclusionReason::ServiceSituation,
-        ExclusionReason::Churned,
-        ExclusionReason::NotPreferredForService,
-        ExclusionReason::NoLiveSession,
-        ExclusionReason::CappedDay,
-        ExclusionReason::CappedWeek,
-    ];
 }
 
 /// A channel left out, and why.
@@ -86,34 +52,17 @@ pub struct Exclusion {
     pub reason: ExclusionReason,
 }
 
-/// Where an expected response rate came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponseBasis {
-    /// No own history: the population prior alone.
-    Prior,
-    /// Some own history, but the prior weighs more (own messages fewer than the ruleset's prior weight).
-    MostlyPrior,
-    /// Own history weighs at least as much as the prior it is smoothed toward.
-    OwnHistory,
-}
-
-impl ResponseBasis {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ResponseBasis::Prior => "prior",
-            ResponseBasis::MostlyPrior => "mostly_prior",
-            ResponseBasis::OwnHistory => "own_history",
-        }
+vocabulary! {
+    /// Where an expected response rate came from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum ResponseBasis {
+        /// No own history: the population prior alone.
+        Prior => "prior",
+        /// Some own history, but the prior weighs more (own messages fewer than the ruleset's prior weight).
+        MostlyPrior => "mostly_prior",
+        /// Own history weighs at least as much as the prior it is smoothed toward.
+        OwnHistory => "own_history",
     }
-
-    /// Every variant.
-    pub const ALL: [ResponseBasis; 3] = [
-        ResponseBasis::Prior,
-        ResponseBasis::MostlyPrior,
-        ResponseBasis::OwnHistory,
-    ];
 }
 
 /// An eligible channel with the numbers it was ranked by.
@@ -134,34 +83,17 @@ pub struct RankedChannel {
     pub priority: u8,
 }
 
-/// Why the chosen channel won.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChoiceBasis {
-    /// The customer's stated preferred channel was eligible.
-    StatedPreference,
-    /// Best expected response among the eligible channels (cost and priority break ties).
-    ExpectedResponse,
-    /// No channel was eligible.
-    NoEligibleChannel,
-}
-
-impl ChoiceBasis {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ChoiceBasis::StatedPreference => "stated_preference",
-            ChoiceBasis::ExpectedResponse => "expected_response",
-            ChoiceBasis::NoEligibleChannel => "no_eligible_channel",
-        }
+vocabulary! {
+    /// Why the chosen channel won.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum ChoiceBasis {
+        /// The customer's stated preferred channel was eligible.
+        StatedPreference => "stated_preference",
+        /// Best expected response among the eligible channels (cost and priority break ties).
+        ExpectedResponse => "expected_response",
+        /// No channel was eligible.
+        NoEligibleChannel => "no_eligible_channel",
     }
-
-    /// Every variant.
-    pub const ALL: [ChoiceBasis; 3] = [
-        ChoiceBasis::StatedPreference,
-        ChoiceBasis::ExpectedResponse,
-        ChoiceBasis::NoEligibleChannel,
-    ];
 }
 
 /// The channel decision with its full explanation.

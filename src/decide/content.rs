@@ -4,6 +4,7 @@ use crate::prelude::*;
 
 use super::segments::SegmentResult;
 use crate::ruleset::{Catalogue, ItemBlock, Margin, Slot, Variant};
+use crate::vocabulary::vocabulary;
 use serde::{Deserialize, Serialize};
 
 /// Why a variant was passed over.
@@ -16,34 +17,17 @@ pub struct SkippedVariant {
     pub reason: ItemBlock,
 }
 
-/// Why the chosen variant won.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VariantBasis {
-    /// Its segment matched (the highest-priority matching segment wins).
-    Segment,
-    /// It is for the customer's top category.
-    TopCategory,
-    /// The slot's default.
-    Default,
-}
-
-impl VariantBasis {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            VariantBasis::Segment => "segment",
-            VariantBasis::TopCategory => "top_category",
-            VariantBasis::Default => "default",
-        }
+vocabulary! {
+    /// Why the chosen variant won.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum VariantBasis {
+        /// Its segment matched (the highest-priority matching segment wins).
+        Segment => "segment",
+        /// It is for the customer's top category.
+        TopCategory => "top_category",
+        /// The slot's default.
+        Default => "default",
     }
-
-    /// Every variant.
-    pub const ALL: [VariantBasis; 3] = [
-        VariantBasis::Segment,
-        VariantBasis::TopCategory,
-        VariantBasis::Default,
-    ];
 }
 
 /// The content chosen for one slot.

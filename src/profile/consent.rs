@@ -4,6 +4,7 @@ use crate::prelude::*;
 
 use crate::channel::{Channel, PerChannel};
 use crate::codec::{Decodable, Invalid, Reader};
+use crate::vocabulary::vocabulary;
 use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
@@ -65,51 +66,26 @@ impl Decodable for Consent {
     }
 }
 
-/// Purposes of processing that consent can be given for, separately from channels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode)]
-#[cfg_attr(test, derive(bincode::Decode))]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    /// Promotional messages and offers.
-    Marketing,
-    /// Tailoring content to the profile.
-    Personalization,
-    /// Measurement and analytics.
-    Analytics,
-    /// Sharing audiences with advertising platforms.
-    AdTargeting,
+vocabulary! {
+    /// Purposes of processing that consent can be given for, separately from channels.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Encode)]
+    #[cfg_attr(test, derive(bincode::Decode))]
+    pub enum Purpose {
+        /// Promotional messages and offers.
+        Marketing => "marketing",
+        /// Tailoring content to the profile.
+        Personalization => "personalization",
+        /// Measurement and analytics.
+        Analytics => "analytics",
+        /// Sharing audiences with advertising platforms.
+        AdTargeting => "ad_targeting",
+    }
 }
 
 impl Decodable for Purpose {
     fn read(r: &mut Reader<'_>) -> Result<Self, Invalid> {
-        Ok(match r.u32()? {
-            0 => Purpose::Marketing,
-            1 => Purpose::Personalization,
-            2 => Purpose::Analytics,
-            3 => Purpose::AdTargeting,
-            _ => return Err(Invalid::Tag),
-        })
+        Purpose::from_index(r.u32()?).ok_or(Invalid::Tag)
     }
-}
-
-impl Purpose {
-    /// The stable name used in JSON and rules.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Purpose::Marketing => "marketing",
-            Purpose::Personalization => "personalization",
-            Purpose::Analytics => "analytics",
-            Purpose::AdTargeting => "ad_targeting",
-        }
-    }
-
-    /// Every purpose.
-    pub const ALL: [Purpose; 4] = [
-        Purpose::Marketing,
-        Purpose::Personalization,
-        Purpose::Analytics,
-        Purpose::AdTargeting,
-    ];
 }
 
 /// All consent the profile carries.

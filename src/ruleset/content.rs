@@ -3,6 +3,7 @@
 use crate::prelude::*;
 
 use crate::codec::{Decodable, Invalid, Reader};
+use crate::vocabulary::vocabulary;
 use bincode::Encode;
 use serde::{Deserialize, Serialize};
 
@@ -149,34 +150,17 @@ fn default_max_delivery() -> u8 {
     7
 }
 
-/// Why an item can't be promoted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemBlock {
-    /// Not in the catalogue.
-    UnknownItem,
-    /// No stock.
-    OutOfStock,
-    /// Delivery takes too long.
-    SlowDelivery,
-}
-
-impl ItemBlock {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ItemBlock::UnknownItem => "unknown_item",
-            ItemBlock::OutOfStock => "out_of_stock",
-            ItemBlock::SlowDelivery => "slow_delivery",
-        }
+vocabulary! {
+    /// Why an item can't be promoted.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum ItemBlock {
+        /// Not in the catalogue.
+        UnknownItem => "unknown_item",
+        /// No stock.
+        OutOfStock => "out_of_stock",
+        /// Delivery takes too long.
+        SlowDelivery => "slow_delivery",
     }
-
-    /// Every variant.
-    pub const ALL: [ItemBlock; 3] = [
-        ItemBlock::UnknownItem,
-        ItemBlock::OutOfStock,
-        ItemBlock::SlowDelivery,
-    ];
 }
 
 impl Catalogue {

@@ -5,122 +5,62 @@ use crate::channel::Channel;
 use crate::context::MessagePurpose;
 use crate::profile::{ActivityHistogram, Profile, QuietHours, ZoneSchedule, HOURS_PER_WEEK};
 use crate::ruleset::{QuietHoursPolicy, TimingPolicy};
+use crate::vocabulary::vocabulary;
 use serde::{Deserialize, Serialize};
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
 
-/// Which evidence the hour was chosen from: the fallback used is always named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimingSource {
-    /// The customer's response history on this channel.
-    OwnChannelHistory,
-    /// The customer's overall activity history.
-    OwnHistory,
-    /// Thin own history blended with the population prior.
-    OwnHistoryWithPrior,
-    /// The population prior alone.
-    PopulationPrior,
-    /// Neither history nor prior: the campaign's default hour.
-    CampaignDefault,
-    /// A real-time channel during a live session: now.
-    LiveSession,
-    /// A service message: the first instant quiet hours allow; no activity history is used.
-    FirstAllowedInstant,
-}
-
-impl TimingSource {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            TimingSource::OwnChannelHistory => "own_channel_history",
-            TimingSource::OwnHistory => "own_history",
-            TimingSource::OwnHistoryWithPrior => "own_history_with_prior",
-            TimingSource::PopulationPrior => "population_prior",
-            TimingSource::CampaignDefault => "campaign_default",
-            TimingSource::LiveSession => "live_session",
-            TimingSource::FirstAllowedInstant => "first_allowed_instant",
-        }
+vocabulary! {
+    /// Which evidence the hour was chosen from: the fallback used is always named.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum TimingSource {
+        /// The customer's response history on this channel.
+        OwnChannelHistory => "own_channel_history",
+        /// The customer's overall activity history.
+        OwnHistory => "own_history",
+        /// Thin own history blended with the population prior.
+        OwnHistoryWithPrior => "own_history_with_prior",
+        /// The population prior alone.
+        PopulationPrior => "population_prior",
+        /// Neither history nor prior: the campaign's default hour.
+        CampaignDefault => "campaign_default",
+        /// A real-time channel during a live session: now.
+        LiveSession => "live_session",
+        /// A service message: the first instant quiet hours allow; no activity history is used.
+        FirstAllowedInstant => "first_allowed_instant",
     }
-
-    /// Every variant.
-    pub const ALL: [TimingSource; 7] = [
-        TimingSource::OwnChannelHistory,
-        TimingSource::OwnHistory,
-        TimingSource::OwnHistoryWithPrior,
-        TimingSource::PopulationPrior,
-        TimingSource::CampaignDefault,
-        TimingSource::LiveSession,
-        TimingSource::FirstAllowedInstant,
-    ];
 }
 
-/// The constraint that moved or dropped the send: quiet hours win when an hour breaks both. (A frequency
-/// cap never moves a send: it excludes the channel, named in the channel's exclusions.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimingConstraint {
-    /// The customer's quiet hours (stated, or the ruleset's default).
-    QuietHours,
-    /// The campaign's send window (promotional messages only).
-    SendWindow,
-}
-
-impl TimingConstraint {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            TimingConstraint::QuietHours => "quiet_hours",
-            TimingConstraint::SendWindow => "send_window",
-        }
+vocabulary! {
+    /// The constraint that moved or dropped the send: quiet hours win when an hour breaks both. (A frequency
+    /// cap never moves a send: it excludes the channel, named in the channel's exclusions.)
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum TimingConstraint {
+        /// The customer's quiet hours (stated, or the ruleset's default).
+        QuietHours => "quiet_hours",
+        /// The campaign's send window (promotional messages only).
+        SendWindow => "send_window",
     }
-
-    /// Every variant.
-    pub const ALL: [TimingConstraint; 2] =
-        [TimingConstraint::QuietHours, TimingConstraint::SendWindow];
 }
 
-/// How the best hour was turned into the send time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimingOutcome {
-    /// Send now.
-    Now,
-    /// The best hour was allowed.
-    BestHour,
-    /// The best hour (for a service message: now) was not allowed: deferred to the next allowed hour.
-    Deferred,
-    /// The best hour was not allowed: moved to the nearest allowed hour.
-    MovedToNearestEdge,
-    /// The best hour was not allowed and the policy drops such sends.
-    Dropped,
-    /// No allowed hour within the horizon.
-    NoAllowedHour,
-}
-
-impl TimingOutcome {
-    /// The stable snake_case name, as in JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            TimingOutcome::Now => "now",
-            TimingOutcome::BestHour => "best_hour",
-            TimingOutcome::Deferred => "deferred",
-            TimingOutcome::MovedToNearestEdge => "moved_to_nearest_edge",
-            TimingOutcome::Dropped => "dropped",
-            TimingOutcome::NoAllowedHour => "no_allowed_hour",
-        }
+vocabulary! {
+    /// How the best hour was turned into the send time.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum TimingOutcome {
+        /// Send now.
+        Now => "now",
+        /// The best hour was allowed.
+        BestHour => "best_hour",
+        /// The best hour (for a service message: now) was not allowed: deferred to the next allowed hour.
+        Deferred => "deferred",
+        /// The best hour was not allowed: moved to the nearest allowed hour.
+        MovedToNearestEdge => "moved_to_nearest_edge",
+        /// The best hour was not allowed and the policy drops such sends.
+        Dropped => "dropped",
+        /// No allowed hour within the horizon.
+        NoAllowedHour => "no_allowed_hour",
     }
-
-    /// Every variant.
-    pub const ALL: [TimingOutcome; 6] = [
-        TimingOutcome::Now,
-        TimingOutcome::BestHour,
-        TimingOutcome::Deferred,
-        TimingOutcome::MovedToNearestEdge,
-        TimingOutcome::Dropped,
-        TimingOutcome::NoAllowedHour,
-    ];
 }
 
 /// When to send.
