@@ -74,6 +74,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every current snapshot as static files and an edge key-value bulk file.
     Publish(PublishArgs),
+    /// Erase customers: every row about each one, in batches of one transaction; a tombstone stays.
+    Erase(EraseArgs),
     /// Manage the store's signing keys.
     Keys {
         /// What to do.
@@ -150,6 +152,22 @@ pub struct PublishArgs {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `persona erase` options.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// Subject ids to erase.
+    pub subjects: Vec<String>,
+    /// Also erase the subject ids in this file (one per line; blank lines and `#` comments skipped).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Subjects per transaction.
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
     /// Where the store is.
     #[command(flatten)]
     pub store: StoreArgs,
@@ -268,6 +286,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve(args) => commands::serve(&args),
         Command::Import(args) => commands::import(&args),
         Command::Publish(args) => commands::publish(&args),
+        Command::Erase(args) => commands::erase(&args),
         Command::Keys { command } => commands::keys(&command),
         Command::Token { subject, data } => commands::token(&subject, &data),
     }

@@ -1,9 +1,12 @@
 //! Ingestion: profile updates, raw events and feedback folded into each customer's aggregates, in one
 //! transaction per request (all or nothing), each changed customer getting a higher sequence number.
+//! Changes for an erased customer are refused (and counted on its tombstone), never applied.
 
 use crate::db::{Db, DbError, ImportProgress, ProfileRow};
+use crate::erasure::erased_among;
 use crate::issue::{next_sequence, Issuer};
 use crate::model::{Event, Feedback, ProfileState, ProfileUpdate};
+use crate::tokens::ReadTokens;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -25,6 +28,8 @@ pub struct Applied {
     pub changes: usize,
     /// Each changed customer's new sequence number.
     pub sequences: BTreeMap<String, i64>,
+    /// Changes refused because their customer was erased.
+    pub refused_erased: usize,
 }
 
 /// A write failure.
@@ -40,12 +45,14 @@ pub enum IngestError {
 pub struct Ingest {
     db: Db,
     issuer: Arc<Issuer>,
+    tokens: ReadTokens,
 }
 
 impl Ingest {
-    /// Ingestion into `db`, invalidating `issuer`'s cached snapshots of changed customers.
-    pub fn new(db: Db, issuer: Arc<Issuer>) -> Ingest {
-        Ingest { db, issuer }
+    /// Ingestion into `db`, invalidating `issuer`'s cached snapshots of changed customers; `tokens` key
+    /// the erasure tombstones.
+    pub fn new(db: Db, issuer: Arc<Issuer>, tokens: ReadTokens) -> Ingest {
+        Ingest { db, issuer, tokens }
     }
 
     /// Applies `changes` (already validated) in one transaction. With `import`, the import progress is
@@ -69,10 +76,22 @@ impl Ingest {
             .into_iter()
             .map(|row| (row.subject.clone(), row))
             .collect();
+        let unknown: Vec<&str> = subjects
+            .iter()
+            .copied()
+            .filter(|s| !current.contains_key(*s))
+            .collect();
+        let erased = erased_among(&self.db, &mut write.tx, &self.tokens, &unknown).await?;
         let policy = self.issuer.policy();
         let mut rows = Vec::with_capacity(by_subject.len());
         let mut applied = Applied::default();
         for (subject, list) in &by_subject {
+            if let Some(key) = erased.get(subject) {
+                let count = i64::try_from(list.len()).unwrap_or(i64::MAX);
+                self.db.count_refused(&mut write.tx, key, count).await?;
+                applied.refused_erased += list.len();
+                continue;
+            }
             let (mut state, previous) = match current.get(*subject) {
                 Some(row) => (
                     serde_json::from_str::<ProfileState>(&row.state)
@@ -100,14 +119,18 @@ impl Ingest {
         }
         let when = i64::try_from(now).unwrap_or(i64::MAX);
         self.db.put_profiles(&mut write.tx, &rows, when).await?;
-        if let Some((file_id, progress)) = import {
+        if let Some((file_id, mut progress)) = import {
+            // Lines of erased customers count as rejected, not accepted.
+            let refused = i64::try_from(applied.refused_erased).unwrap_or(i64::MAX);
+            progress.accepted -= refused;
+            progress.rejected += refused;
             self.db
                 .put_import_progress(&mut write.tx, file_id, progress, when)
                 .await?;
         }
         write.tx.commit().await.map_err(DbError::from)?;
         self.issuer.forget(subjects.iter().copied());
-        applied.changes = changes.len();
+        applied.changes = changes.len() - applied.refused_erased;
         Ok(applied)
     }
 }

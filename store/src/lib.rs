@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod erasure;
 pub mod error;
 pub mod ingest;
 pub mod io;

@@ -10,6 +10,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Domain separation for read tokens (a future token kind gets another label).
 const READ_TOKEN_LABEL: &[u8] = b"persona-edge read token v1\0";
+/// Domain separation for the subject keys of erasure tombstones.
+const TOMBSTONE_LABEL: &[u8] = b"persona-edge erased subject v1\0";
 
 /// Issues and checks read tokens with the store's secret.
 #[derive(Clone)]
@@ -29,26 +31,40 @@ impl ReadTokens {
         ReadTokens { secret }
     }
 
-    fn mac(&self, subject: &str) -> HmacSha256 {
+    fn mac(&self, label: &[u8], subject: &str) -> HmacSha256 {
         // HMAC accepts keys of any length: this cannot fail.
         let mut mac = match HmacSha256::new_from_slice(&self.secret) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC takes keys of any length"),
         };
-        mac.update(READ_TOKEN_LABEL);
+        mac.update(label);
         mac.update(subject.as_bytes());
         mac
     }
 
     /// The read token of `subject` (43 characters of base64url).
     pub fn token(&self, subject: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac(subject).finalize().into_bytes())
+        URL_SAFE_NO_PAD.encode(self.mac(READ_TOKEN_LABEL, subject).finalize().into_bytes())
+    }
+
+    /// The key an erased `subject` is remembered by (43 characters of base64url): a keyed hash under its
+    /// own label, so it equals no read token and reveals nothing of the subject id without the secret.
+    pub fn tombstone_key(&self, subject: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(TOMBSTONE_LABEL, subject).finalize().into_bytes())
+    }
+
+    /// The edge key-value key of `subject`'s published snapshot (`profile:<read token>`).
+    pub fn kv_key(&self, subject: &str) -> String {
+        format!("profile:{}", self.token(subject))
     }
 
     /// Whether `token` is the read token of `subject` (constant-time comparison).
     pub fn check(&self, subject: &str, token: &str) -> bool {
         match URL_SAFE_NO_PAD.decode(token) {
-            Ok(bytes) => self.mac(subject).verify_slice(&bytes).is_ok(),
+            Ok(bytes) => self
+                .mac(READ_TOKEN_LABEL, subject)
+                .verify_slice(&bytes)
+                .is_ok(),
             Err(_) => false,
         }
     }

@@ -615,18 +615,7 @@ fn concurrent_writes_to_one_customer_are_never_lost(backend: Backend) {
     );
 }
 
-macro_rules! suite {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $case() { super::$case(super::Backend::Sqlite) } )*
-        }
-        mod postgres {
-            $( #[test] fn $case() { super::$case(super::Backend::Postgres) } )*
-        }
-    };
-}
-
-suite!(
+support::suite!(
     keys_ruleset_and_snapshots_with_etags,
     snapshot_reads_need_the_subjects_token,
     bad_input_gets_a_typed_4xx_and_changes_nothing,

@@ -153,6 +153,7 @@ async fn run(args: &ImportArgs) -> Result<(), CliError> {
     let mut number: i64 = 0;
     let mut pending: Vec<Record> = Vec::with_capacity(batch);
     let mut done = false;
+    let mut refused_erased: i64 = 0;
     while !done {
         pending.clear();
         let mut read = 0usize;
@@ -191,11 +192,16 @@ async fn run(args: &ImportArgs) -> Result<(), CliError> {
         progress.accepted += pending.len() as i64;
         let changes: Vec<(&str, Change<'_>)> =
             pending.iter().map(|r| (r.subject(), r.change())).collect();
-        store
+        let applied = store
             .ingest
             .apply(&changes, crate::io::now(), Some((&file_id, progress)))
             .await
             .map_err(|e| CliError::Store(format!("line {number}: {e}")))?;
+        // As recorded with the progress: lines of erased customers are rejected, never applied.
+        let refused = applied.refused_erased as i64;
+        progress.accepted -= refused;
+        progress.rejected += refused;
+        refused_erased += refused;
         if let Some(out) = rejects.as_mut() {
             out.flush().map_err(CliError::io("rejects file"))?;
         }
@@ -220,5 +226,6 @@ async fn run(args: &ImportArgs) -> Result<(), CliError> {
         "resumed_from_line": resumed_from,
         "accepted": progress.accepted,
         "rejected": progress.rejected,
+        "rejected_erased": refused_erased,
     }))?)
 }

@@ -2,6 +2,7 @@
 
 mod args;
 mod decide;
+mod erase;
 mod eval;
 mod import;
 mod keys;
@@ -11,6 +12,7 @@ mod snapshots;
 pub mod store;
 
 pub use decide::decide;
+pub use erase::erase;
 pub use eval::{eval, eval_batch};
 pub use import::import;
 pub use keys::{keys, token};

@@ -9,6 +9,9 @@
 //! - `DIR/kv.json`: the same as a bulk file for an edge key-value store (Cloudflare's
 //!   `wrangler kv bulk put` format: `[{"key", "value", "base64", "expiration"}]`), keys `keys`, `ruleset`
 //!   and `profile:<read token>`.
+//! - `DIR/kv-delete.json`: the keys an edge key-value store must delete (`wrangler kv bulk delete`
+//!   format: a JSON array of keys): those of customers erased within the last snapshot lifetime (older
+//!   copies have expired there). Their files under `DIR/profiles/` from an earlier publish are removed.
 
 use super::store::{open, runtime};
 use crate::cli::PublishArgs;
@@ -86,7 +89,7 @@ async fn run(args: &PublishArgs) -> Result<(), CliError> {
             let token = tokens.token(subject);
             write_atomic(&profiles_dir.join(format!("{token}.snap")), &issued.bytes)?;
             kv.push(json!({
-                "key": format!("profile:{token}"),
+                "key": tokens.kv_key(subject),
                 "value": STANDARD.encode(&issued.bytes),
                 "base64": true,
                 "expiration": issued.expires_at,
@@ -98,6 +101,27 @@ async fn run(args: &PublishArgs) -> Result<(), CliError> {
     }
     let kv_text = serde_json::to_string(&kv).map_err(store_error)?;
     write_atomic(&args.out.join("kv.json"), kv_text.as_bytes())?;
+
+    let since = now.saturating_sub(store.issuer.lifetime());
+    let erased = store
+        .db
+        .erased_since(i64::try_from(since).unwrap_or(i64::MAX))
+        .await
+        .map_err(store_error)?;
+    let mut deletions = Vec::with_capacity(erased.len());
+    for tombstone in erased {
+        if let Some(token) = tombstone.kv_key.strip_prefix("profile:") {
+            let file = profiles_dir.join(format!("{token}.snap"));
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CliError::io(&file)(e)),
+            }
+        }
+        deletions.push(tombstone.kv_key);
+    }
+    let deletions_text = serde_json::to_string(&deletions).map_err(store_error)?;
+    write_atomic(&args.out.join("kv-delete.json"), deletions_text.as_bytes())?;
     store.db.close().await;
     Ok(crate::io::print_line(json!({
         "out": args.out,
@@ -106,5 +130,6 @@ async fn run(args: &PublishArgs) -> Result<(), CliError> {
         "profile_bytes": bytes,
         "ruleset": ruleset,
         "kv_entries": kv.len(),
+        "kv_deletions": deletions.len(),
     }))?)
 }

@@ -53,6 +53,7 @@ async fn run(args: &ServeArgs) -> Result<(), CliError> {
         db: store.db.clone(),
         issuer: store.issuer.clone(),
         ingest: store.ingest,
+        eraser: store.eraser,
         signer: store.signer.clone(),
         read_tokens: ReadTokens::new(store.secrets.token_secret),
         write_token: WriteToken::new(&store.secrets.write_token),

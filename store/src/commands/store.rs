@@ -1,14 +1,16 @@
-//! Opening the store for the commands that work on it (`serve`, `import`, `publish`).
+//! Opening the store for the commands that work on it (`serve`, `import`, `publish`, `erase`).
 
 use super::args::parse_duration;
 use crate::cli::StoreArgs;
 use crate::config::{DataDir, Secrets};
 use crate::db::Db;
+use crate::erasure::Eraser;
 use crate::error::CliError;
 use crate::ingest::Ingest;
 use crate::issue::Issuer;
 use crate::model::Policy;
 use crate::signer::Signer;
+use crate::tokens::ReadTokens;
 use persona_edge::snapshot::is_valid_audience;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +27,8 @@ pub struct Store {
     pub issuer: Arc<Issuer>,
     /// Applies writes.
     pub ingest: Ingest,
+    /// Erases customers.
+    pub eraser: Eraser,
     /// The secrets.
     pub secrets: Secrets,
     /// The data folder.
@@ -79,13 +83,16 @@ pub async fn open(args: &StoreArgs, cache_ttl: Duration) -> Result<Store, CliErr
         lifetime,
         cache_ttl,
     ));
-    let ingest = Ingest::new(db.clone(), issuer.clone());
+    let tokens = ReadTokens::new(secrets.token_secret);
+    let ingest = Ingest::new(db.clone(), issuer.clone(), tokens.clone());
+    let eraser = Eraser::new(db.clone(), issuer.clone(), tokens);
     Ok(Store {
         db,
         url: masked(&url),
         signer,
         issuer,
         ingest,
+        eraser,
         secrets,
         data,
         audiences: args.audiences.clone(),

@@ -5,11 +5,13 @@
 //! before the call returns; PostgreSQL commits synchronously by default. Every write the HTTP API
 //! acknowledges has been committed.
 
+mod erasures;
 mod imports;
 mod profiles;
 mod rulesets;
 mod snapshots;
 
+pub use erasures::Tombstone;
 pub use imports::ImportProgress;
 pub use profiles::ProfileRow;
 pub use rulesets::RulesetRow;
@@ -88,16 +90,30 @@ pub struct WriteTx {
 /// A write transaction.
 pub type Tx = Transaction<'static, Any>;
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "erasures",
+        include_str!("../../migrations/sqlite/0002_erasures.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "erasures",
+        include_str!("../../migrations/postgres/0002_erasures.sql"),
+    ),
+];
 
 impl Db {
     /// Opens (creating an SQLite file if needed) and migrates the database at `url`:
@@ -127,7 +143,8 @@ impl Db {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                                 PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                                 PRAGMA secure_delete = ON;",
                             )
                             .await?;
                             Ok(())

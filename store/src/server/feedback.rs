@@ -6,7 +6,7 @@
 
 use super::extract::JsonBody;
 use super::http::{self, ApiError};
-use super::profiles::model_error;
+use super::profiles::{model_error, Written};
 use super::App;
 use crate::ingest::Change;
 use crate::model::FeedbackBatch;
@@ -14,13 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
 use std::sync::Arc;
-
-#[derive(Serialize)]
-struct Accepted {
-    accepted: usize,
-}
 
 /// `POST /v1/feedback`: `{"events": [...]}` -> 202, all applied or none.
 pub async fn post_feedback(
@@ -58,11 +52,5 @@ pub async fn post_feedback(
         changes.push((event.subject(), Change::Feedback(event)));
     }
     let applied = app.apply(&changes, now).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            accepted: applied.changes,
-        }),
-    )
-        .into_response())
+    Ok((StatusCode::ACCEPTED, Json(Written::new(applied, false))).into_response())
 }

@@ -91,12 +91,16 @@ impl IntoResponse for ApiError {
                 path: self.path.as_deref(),
             },
         };
-        let mut response = (self.status, axum::Json(body)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
+        no_store((self.status, axum::Json(body)).into_response())
     }
+}
+
+/// `response` marked `Cache-Control: no-store` (answers about one customer, errors).
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Reads at most `limit` bytes of body (413 past it).

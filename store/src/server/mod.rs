@@ -7,6 +7,7 @@
 //! | `PUT /v1/ruleset?audience=` | write | authoring JSON in, compiled and signed ruleset out |
 //! | `PUT /v1/profiles/{subject}` | write | traits, stated preferences, consent, predictions |
 //! | `GET /v1/profiles/{subject}` | write | the stored aggregates and the snapshot profile, as JSON |
+//! | `DELETE /v1/profiles/{subject}` | write | erasure: every row about the customer, a tombstone stays |
 //! | `GET /v1/profiles/{subject}/snapshot?audience=` | read token | the signed profile snapshot |
 //! | `POST /v1/events` | write | batches of raw events |
 //! | `POST /v1/feedback` | write, or each event's read token | decisions shown and outcomes |
@@ -14,7 +15,8 @@
 //! | `GET /healthz` | none | liveness |
 //!
 //! Snapshot-style reads carry strong ETags and answer `If-None-Match` with 304. Errors are JSON:
-//! `{"error": {"code", "message", "path"?}}`.
+//! `{"error": {"code", "message", "path"?}}`. An erased customer's profile routes answer 410 `erased`;
+//! events and feedback for one are refused and counted (`refused.erased` in the answer).
 
 mod extract;
 mod feedback;
@@ -25,6 +27,7 @@ mod rulesets;
 pub use http::ApiError;
 
 use crate::db::Db;
+use crate::erasure::Eraser;
 use crate::ingest::Ingest;
 use crate::issue::Issuer;
 use crate::signer::Signer;
@@ -64,6 +67,8 @@ pub struct App {
     pub issuer: Arc<Issuer>,
     /// Applies writes.
     pub ingest: Ingest,
+    /// Erases customers.
+    pub eraser: Eraser,
     /// The signing keys.
     pub signer: Arc<Signer>,
     /// Per-subject read tokens.
@@ -119,7 +124,9 @@ pub fn router(app: Arc<App>, cors_origins: &[String]) -> Router {
         )
         .route(
             "/v1/profiles/{subject}",
-            put(profiles::put_profile).get(profiles::get_profile),
+            put(profiles::put_profile)
+                .get(profiles::get_profile)
+                .delete(profiles::delete_profile),
         )
         .route(
             "/v1/profiles/{subject}/snapshot",
@@ -155,7 +162,7 @@ pub fn router(app: Arc<App>, cors_origins: &[String]) -> Router {
     router.layer(
         CorsLayer::new()
             .allow_origin(origins)
-            .allow_methods([Method::GET, Method::PUT, Method::POST])
+            .allow_methods([Method::GET, Method::PUT, Method::POST, Method::DELETE])
             .allow_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,

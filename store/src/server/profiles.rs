@@ -1,9 +1,10 @@
-//! Customer routes: profile updates, raw events, snapshot reads, read tokens.
+//! Customer routes: profile updates, raw events, snapshot reads, erasure, read tokens.
 
 use super::extract::{JsonBody, WriteAuth};
 use super::http::{self, ApiError};
 use super::App;
-use crate::ingest::Change;
+use crate::erasure::Outcome;
+use crate::ingest::{Applied, Change};
 use crate::issue::IssueError;
 use crate::model::{EventBatch, ModelError, ProfileState, ProfileUpdate};
 use axum::extract::{Path, RawQuery, State};
@@ -47,10 +48,57 @@ pub fn issue_error(error: IssueError) -> ApiError {
     }
 }
 
+/// What a write answers: changes applied, each changed customer's new sequence, and the changes refused
+/// because their customer was erased (only when there were any).
 #[derive(Serialize)]
-struct Written {
+pub struct Written {
     accepted: usize,
-    sequences: BTreeMap<String, i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sequences: Option<BTreeMap<String, i64>>,
+    #[serde(skip_serializing_if = "Refused::is_empty")]
+    refused: Refused,
+}
+
+#[derive(Serialize)]
+struct Refused {
+    erased: usize,
+}
+
+impl Refused {
+    fn is_empty(&self) -> bool {
+        self.erased == 0
+    }
+}
+
+impl Written {
+    /// The answer to an applied write; `sequences` only where the route reports them.
+    pub fn new(applied: Applied, sequences: bool) -> Written {
+        Written {
+            accepted: applied.changes,
+            sequences: sequences.then_some(applied.sequences),
+            refused: Refused {
+                erased: applied.refused_erased,
+            },
+        }
+    }
+}
+
+/// 410 `erased` for a customer the store erased.
+fn gone(subject: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "erased",
+        format!("{subject} was erased; the store keeps nothing about it"),
+    )
+}
+
+/// The error for a subject without a profile: 410 when it was erased, 404 otherwise.
+async fn missing(app: &App, subject: &str) -> ApiError {
+    match app.eraser.tombstone(subject).await {
+        Ok(Some(_)) => gone(subject),
+        Ok(None) => ApiError::not_found(format!("no profile for {subject}")),
+        Err(e) => ApiError::internal(e),
+    }
 }
 
 /// `PUT /v1/profiles/{subject}`.
@@ -66,11 +114,40 @@ pub async fn put_profile(
     let applied = app
         .apply(&[(subject.as_str(), Change::Update(&update))], now)
         .await?;
-    Ok(Json(Written {
-        accepted: applied.changes,
-        sequences: applied.sequences,
-    })
-    .into_response())
+    if applied.refused_erased > 0 {
+        return Err(gone(&subject));
+    }
+    Ok(Json(Written::new(applied, true)).into_response())
+}
+
+/// `DELETE /v1/profiles/{subject}`: erases the customer (every row, in one transaction; a tombstone
+/// without personal data stays). Erasing again answers 200 with `already_erased`; a subject the store
+/// never held is a 404.
+pub async fn delete_profile(
+    State(app): State<Arc<App>>,
+    _: WriteAuth,
+    Path(subject): Path<String>,
+) -> Result<Response, ApiError> {
+    check_subject(&subject)?;
+    let outcomes = app
+        .eraser
+        .erase(&[subject.as_str()], crate::io::now())
+        .await
+        .map_err(ApiError::internal)?;
+    let outcome = outcomes.first().copied().unwrap_or(Outcome::Unknown);
+    if outcome == Outcome::Unknown {
+        return Err(ApiError::not_found(format!("no profile for {subject}")));
+    }
+    if let Outcome::Erased { .. } = outcome {
+        if !app.eraser.scrub().await.map_err(ApiError::internal)? {
+            tracing::warn!(
+                "the SQLite log was not truncated after an erasure (readers); a later one will"
+            );
+        }
+    }
+    Ok(http::no_store(
+        Json(serde_json::json!({ "subject": subject, "erasure": outcome })).into_response(),
+    ))
 }
 
 #[derive(Serialize)]
@@ -88,26 +165,20 @@ pub async fn get_profile(
     Path(subject): Path<String>,
 ) -> Result<Response, ApiError> {
     check_subject(&subject)?;
-    let row = app
-        .db
-        .profile(&subject)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::not_found(format!("no profile for {subject}")))?;
+    let Some(row) = app.db.profile(&subject).await.map_err(ApiError::internal)? else {
+        return Err(missing(&app, &subject).await);
+    };
     let state: ProfileState = serde_json::from_str(&row.state).map_err(ApiError::internal)?;
     let profile = state.to_profile(app.issuer.policy(), crate::io::now());
-    let mut response = Json(ProfileView {
-        subject: row.subject,
-        sequence: row.sequence,
-        state,
-        profile,
-    })
-    .into_response();
-    response.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(response)
+    Ok(http::no_store(
+        Json(ProfileView {
+            subject: row.subject,
+            sequence: row.sequence,
+            state,
+            profile,
+        })
+        .into_response(),
+    ))
 }
 
 /// `GET /v1/profiles/{subject}/snapshot`: needs the subject's read token as the bearer token.
@@ -131,12 +202,14 @@ pub async fn get_snapshot(
         ));
     }
     let audience = http::audience(query.as_deref(), &app.audiences)?;
-    let issued = app
+    let Some(issued) = app
         .issuer
         .profile_snapshot(&subject, audience, crate::io::now())
         .await
         .map_err(issue_error)?
-        .ok_or_else(|| ApiError::not_found(format!("no profile for {subject}")))?;
+    else {
+        return Err(missing(&app, &subject).await);
+    };
     Ok(http::snapshot_response(
         &headers,
         &issued.bytes,
@@ -161,14 +234,7 @@ pub async fn post_events(
         changes.push((event.subject(), Change::Event(event)));
     }
     let applied = app.apply(&changes, now).await?;
-    Ok((
-        StatusCode::OK,
-        Json(Written {
-            accepted: applied.changes,
-            sequences: applied.sequences,
-        }),
-    )
-        .into_response())
+    Ok((StatusCode::OK, Json(Written::new(applied, true))).into_response())
 }
 
 #[derive(Deserialize)]

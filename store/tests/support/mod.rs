@@ -10,6 +10,21 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+/// Runs each named `fn case(backend: Backend)` of the test file as `sqlite::case` and `postgres::case`.
+#[allow(unused_macros)]
+macro_rules! suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $case() { super::$case(super::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $case() { super::$case(super::Backend::Postgres) } )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use suite;
+
 /// The write token every test server runs with.
 pub const WRITE_TOKEN: &str = "test-write-token-0123456789";
 /// The read-token secret every test server runs with (64 hex digits).

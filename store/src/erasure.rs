@@ -1,0 +1,115 @@
+//! Erasure (GDPR art. 17, CPRA right to delete): every row about a customer goes in one transaction, a
+//! tombstone without personal data stays, and writes that arrive later for the customer are refused and
+//! counted instead of recreating it. What the databases keep on disk afterwards: docs/PRIVACY.md.
+
+use crate::db::{Db, DbError, Tombstone, Tx};
+use crate::issue::Issuer;
+use crate::tokens::ReadTokens;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What an erasure request found for one subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The customer's rows were deleted now.
+    Erased {
+        /// The last sequence number the customer had.
+        last_sequence: i64,
+    },
+    /// The customer was erased before (erasure is idempotent).
+    AlreadyErased {
+        /// When, Unix seconds.
+        erased_at: i64,
+    },
+    /// The store has never held this subject.
+    Unknown,
+}
+
+/// Erases customers.
+#[derive(Debug)]
+pub struct Eraser {
+    db: Db,
+    issuer: Arc<Issuer>,
+    tokens: ReadTokens,
+}
+
+impl Eraser {
+    /// Erasure in `db`; `issuer`'s cached snapshots of erased customers are dropped, `tokens` key the
+    /// tombstones.
+    pub fn new(db: Db, issuer: Arc<Issuer>, tokens: ReadTokens) -> Eraser {
+        Eraser { db, issuer, tokens }
+    }
+
+    /// Erases `subjects` (valid subject ids) in one transaction: all or none.
+    pub async fn erase(&self, subjects: &[&str], now: u64) -> Result<Vec<Outcome>, DbError> {
+        let mut write = self.db.begin_write(subjects).await?;
+        let erased_at = i64::try_from(now).unwrap_or(i64::MAX);
+        let mut outcomes = Vec::with_capacity(subjects.len());
+        for subject in subjects {
+            let tombstone = Tombstone {
+                subject_key: self.tokens.tombstone_key(subject),
+                kv_key: self.tokens.kv_key(subject),
+                erased_at,
+                last_sequence: 0,
+                refused: 0,
+            };
+            let outcome = match self.db.erase_in(&mut write.tx, subject, &tombstone).await? {
+                Some(last_sequence) => Outcome::Erased { last_sequence },
+                None => match self
+                    .db
+                    .tombstones_in(&mut write.tx, &[tombstone.subject_key])
+                    .await?
+                    .first()
+                {
+                    Some(before) => Outcome::AlreadyErased {
+                        erased_at: before.erased_at,
+                    },
+                    None => Outcome::Unknown,
+                },
+            };
+            outcomes.push(outcome);
+        }
+        write.tx.commit().await?;
+        self.issuer.forget(subjects.iter().copied());
+        Ok(outcomes)
+    }
+
+    /// Removes what the database still keeps of erased rows where it can (see [`Db::scrub`]); run after
+    /// a batch of erasures. False if SQLite readers kept its log from being truncated this time.
+    pub async fn scrub(&self) -> Result<bool, DbError> {
+        self.db.scrub().await
+    }
+
+    /// The tombstone of `subject`, if it was erased.
+    pub async fn tombstone(&self, subject: &str) -> Result<Option<Tombstone>, DbError> {
+        self.db.tombstone(&self.tokens.tombstone_key(subject)).await
+    }
+}
+
+/// The erased customers among `subjects`, read inside the write transaction that holds their locks, with
+/// each one's tombstone key.
+pub async fn erased_among<'s>(
+    db: &Db,
+    tx: &mut Tx,
+    tokens: &ReadTokens,
+    subjects: &[&'s str],
+) -> Result<BTreeMap<&'s str, String>, DbError> {
+    if subjects.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let keys: Vec<String> = subjects.iter().map(|s| tokens.tombstone_key(s)).collect();
+    let found: std::collections::HashSet<String> = db
+        .tombstones_in(tx, &keys)
+        .await?
+        .into_iter()
+        .map(|t| t.subject_key)
+        .collect();
+    Ok(subjects
+        .iter()
+        .zip(keys)
+        .filter(|(_, key)| found.contains(key))
+        .map(|(subject, key)| (*subject, key))
+        .collect())
+}
