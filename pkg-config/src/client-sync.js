@@ -225,11 +225,12 @@ export class SnapshotSync {
       slot.status = "not_modified";
       slot.httpStatus = 304;
     } else if (slot.kind === "profile" && (status === "absent" || code === "unauthorized" || code === "forbidden")) {
-      // No profile (never built, or erased), or no access to it (any more): no copy of it is used either.
+      // No profile (never built: 404, or erased: 410), or no access to it (any more): no copy of it is used
+      // either.
       this.#drop(slot);
       this.#options.storage.remove("profile", slot.subject);
       slot.status = error ? "unavailable" : "absent";
-      slot.httpStatus = error ? error.httpStatus : 404;
+      slot.httpStatus = error ? error.httpStatus : answer.httpStatus;
       if (error) Object.assign(slot, { error: code, message: `${error.message}: check the read token` });
     } else if (code === "oversized") {
       this.#refuse(slot, errorInfo(error), 200);

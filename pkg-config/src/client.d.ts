@@ -68,7 +68,10 @@ export type SnapshotStatus =
    * use, if any.
    */
   | "refused"
-  /** No profile: anonymous visitor, or the store has none (404). Not used for the ruleset. */
+  /**
+   * No profile: anonymous visitor, or the store has none (404) or erased it (410; the stored copy is
+   * deleted). Not used for the ruleset.
+   */
   | "absent"
   /** Nothing usable: the store could not be asked (or refused access) and no valid copy is stored. */
   | "unavailable"

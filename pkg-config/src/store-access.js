@@ -45,7 +45,8 @@ export function freshnessSecs(cc, ageHeader) {
  *   timeoutMs: number, fetch?: typeof fetch }} request
  * @returns {Promise<{ status: "fresh" | "not_modified" | "absent", bytes: Uint8Array | null,
  *   etag: string | null, freshSecs: number, noStore: boolean, httpStatus: number }>}
- *   fresh: 200 with the body; not_modified: 304 (the given ETag still holds); absent: 404.
+ *   fresh: 200 with the body; not_modified: 304 (the given ETag still holds); absent: 404 (no such
+ *   profile) or 410 (the customer was erased; `httpStatus` tells them apart).
  *   The module must be initialized by the time the store answers (the size caps come from it); the
  *   request itself may be sent before.
  * @throws {StoreError}
@@ -96,7 +97,8 @@ export async function getSnapshot({ url, kind, etag = null, token = null, timeou
     case 304:
       return { status: "not_modified", bytes: null, etag: response.headers.get("etag") ?? etag, freshSecs, noStore: cc.noStore, httpStatus: 304 };
     case 404:
-      return { status: "absent", bytes: null, etag: null, freshSecs: 0, noStore: cc.noStore, httpStatus: 404 };
+    case 410:
+      return { status: "absent", bytes: null, etag: null, freshSecs: 0, noStore: cc.noStore, httpStatus: status };
     case 401:
       throw new StoreError("unauthorized", "the store refused the read token (401)", 401);
     case 403:

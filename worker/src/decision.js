@@ -15,8 +15,10 @@ import { raiseHighWaterMark } from "./watermarks.js";
  * @property {object | null} decision  the engine's Decision; null when something failed (see `error`)
  * @property {boolean} personalized    whether the decision used a verified profile
  * @property {string | null} subject   the verified profile's subject
- * @property {"verified" | "absent" | "refused" | "unavailable"} profileStatus
+ * @property {"verified" | "absent" | "erased" | "refused" | "unavailable"} profileStatus
  *   verified: a profile snapshot was verified and used; absent: anonymous visitor, or no profile exists;
+ *   erased: the store erased this customer (the page gets the default decision and the persona cookies
+ *   are cleared);
  *   refused: the engine refused the snapshot (`error` says why); unavailable: no decision could be made
  *   (the snapshot or the ruleset could not be had, or a cookie was malformed; `error` says why)
  * @property {import("./snapshots.js").FoundSnapshot["source"]} profileSource
@@ -58,6 +60,7 @@ export async function decideForRequest(request, env, ctx) {
       findProfileSnapshot(visitor, settings, now),
     ]);
     outcome.profileSource = found.source;
+    if (found.erased) outcome.profileStatus = "erased";
     outcome.rulesetSequence = ruleset.sequence;
     const context = { now, country: request.cf?.country ?? null };
     if (visitor.consentBanner) context.consentBanner = visitor.consentBanner;

@@ -56,12 +56,19 @@ export function personalizeHtml(response, outcome) {
   return personalized;
 }
 
+/** The cookies that name the visitor (set by the site at login), cleared once the customer is erased. */
+const IDENTITY_COOKIES = ["persona_subject", "persona_token", "persona_snapshot"];
+
 /**
  * A copy of `response` (body untouched) with the persona headers: Server-Timing always, X-Persona-Error on
- * failure, X-Persona-Segments when decided, X-Persona-Subject only when personalized.
+ * failure, X-Persona-Segments when decided, X-Persona-Subject only when personalized, and expired identity
+ * cookies when the customer was erased.
  */
 export function withPersonaHeaders(response, outcome) {
   const copy = new Response(response.body, response);
+  if (outcome.profileStatus === "erased") {
+    for (const name of IDENTITY_COOKIES) copy.headers.append("set-cookie", `${name}=; Path=/; Max-Age=0; SameSite=Lax`);
+  }
   copy.headers.append("server-timing", `persona;dur=${outcome.durMs.toFixed(1)};desc="decide"`);
   if (outcome.error) copy.headers.set("x-persona-error", outcome.error);
   if (outcome.decision) copy.headers.set("x-persona-segments", matchedSegments(outcome.decision).join(","));

@@ -4,7 +4,10 @@
 //   3. the central store, `GET /v1/profiles/{subject}/snapshot` with the read token as bearer, kept in the
 //      isolate and revalidated with its ETag (If-None-Match -> 304) as its Cache-Control asks.
 // Every snapshot found here is still unverified: the engine verifies it (key, signature, audience,
-// subject, expiry, sequence) before it is used.
+// subject, expiry, sequence) before it is used. When the store answers that the customer was erased (410),
+// the isolate's copy is dropped and the visitor is treated as anonymous (rewrite.js then clears the persona
+// cookies). A cookie or KV copy is used without asking the store: `persona publish` lists the KV keys to
+// delete (kv-delete.json).
 
 import { EdgeError } from "./errors.js";
 import { getFromStore } from "./store.js";
@@ -20,6 +23,7 @@ const storeCopies = new Map();
  * @property {Uint8Array | null} bytes  null: no profile (anonymous visitor, or none in KV or the store)
  * @property {"cookie" | "kv" | "store" | "store_not_modified" | "store_cached" | null} source
  * @property {number} minSequence  the subject's high-water mark: anything older is a rollback
+ * @property {boolean} [erased]     the store says the customer was erased
  */
 
 /**
@@ -55,9 +59,9 @@ async function fromStore(subject, token, settings, now) {
   if (copy && now < copy.freshUntil) return { bytes: copy.bytes, source: "store_cached" };
   const path = `/v1/profiles/${encodeURIComponent(subject)}/snapshot`;
   const answer = await getFromStore(settings, path, { etag: copy?.etag ?? null, token });
-  if (answer.status === "absent") {
+  if (answer.status === "absent" || answer.status === "erased") {
     storeCopies.delete(key);
-    return { bytes: null, source: null };
+    return { bytes: null, source: null, erased: answer.status === "erased" };
   }
   const bytes = answer.status === "fresh" ? answer.bytes : copy.bytes;
   storeCopies.delete(key); // re-inserted last: the Map's order is least recently used first

@@ -7,7 +7,8 @@ import { EdgeError } from "./errors.js";
 
 /**
  * @typedef {object} StoreAnswer
- * @property {"fresh" | "not_modified" | "absent"} status  200, 304, or 404 (no such profile)
+ * @property {"fresh" | "not_modified" | "absent" | "erased"} status  200, 304, 404 (no such profile) or
+ *   410 (the customer was erased)
  * @property {Uint8Array | null} bytes  the body of a 200
  * @property {string | null} etag       the ETag of a 200 (or the one revalidated by a 304)
  * @property {number} maxAgeSecs        how long the answer may be used without asking again (max-age - Age)
@@ -24,7 +25,8 @@ export async function getFromStore(settings, path, { etag = null, token = null }
   const kind = path === "/v1/ruleset" ? "ruleset" : "profile";
   try {
     const answer = await getSnapshot({ url: `${settings.storeUrl}${path}`, kind, etag, token, timeoutMs: settings.storeTimeoutMs });
-    return { status: answer.status, bytes: answer.bytes, etag: answer.etag, maxAgeSecs: answer.freshSecs };
+    const status = answer.httpStatus === 410 ? "erased" : answer.status;
+    return { status, bytes: answer.bytes, etag: answer.etag, maxAgeSecs: answer.freshSecs };
   } catch (error) {
     throw new EdgeError(edgeCode(error), `store: ${error.message}`);
   }
