@@ -76,6 +76,8 @@ pub enum Command {
     Publish(PublishArgs),
     /// Erase customers: every row about each one, in batches of one transaction; a tombstone stays.
     Erase(EraseArgs),
+    /// Print everything the store holds about one customer (an access request), as JSON.
+    Export(ExportArgs),
     /// Manage the store's signing keys.
     Keys {
         /// What to do.
@@ -169,6 +171,16 @@ pub struct EraseArgs {
     #[arg(long, default_value_t = 500)]
     pub batch: usize,
     /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `persona export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The subject id.
+    pub subject: String,
+    /// Where the store is (the snapshot shown is the first `--audience`'s).
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -287,6 +299,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => commands::import(&args),
         Command::Publish(args) => commands::publish(&args),
         Command::Erase(args) => commands::erase(&args),
+        Command::Export(args) => commands::export(&args),
         Command::Keys { command } => commands::keys(&command),
         Command::Token { subject, data } => commands::token(&subject, &data),
     }

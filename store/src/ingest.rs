@@ -5,7 +5,9 @@
 use crate::db::{Db, DbError, ImportProgress, ProfileRow};
 use crate::erasure::erased_among;
 use crate::issue::{next_sequence, Issuer};
-use crate::model::{Event, Feedback, ProfileState, ProfileUpdate};
+use crate::model::{
+    ConsentChange, ConsentRecord, ConsentSource, Event, Feedback, ProfileState, ProfileUpdate,
+};
 use crate::tokens::ReadTokens;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -83,6 +85,13 @@ impl Ingest {
             .collect();
         let erased = erased_among(&self.db, &mut write.tx, &self.tokens, &unknown).await?;
         let policy = self.issuer.policy();
+        let when = i64::try_from(now).unwrap_or(i64::MAX);
+        let default_source = if import.is_some() {
+            ConsentSource::Import
+        } else {
+            ConsentSource::Api
+        };
+        let mut consent: Vec<(&str, ConsentRecord)> = Vec::new();
         let mut rows = Vec::with_capacity(by_subject.len());
         let mut applied = Applied::default();
         for (subject, list) in &by_subject {
@@ -102,7 +111,12 @@ impl Ingest {
             };
             for change in list {
                 match change {
-                    Change::Update(update) => state.apply_update(update, now),
+                    Change::Update(update) => {
+                        let source = update.consent.source.unwrap_or(default_source);
+                        for c in state.apply_update(update, now) {
+                            consent.push((*subject, record(c, source, when)));
+                        }
+                    }
                     Change::Event(event) => state.apply_event(event, policy, now),
                     Change::Feedback(feedback) => state.apply_feedback(feedback, policy, now),
                 }
@@ -117,8 +131,8 @@ impl Ingest {
                 sequence,
             });
         }
-        let when = i64::try_from(now).unwrap_or(i64::MAX);
         self.db.put_profiles(&mut write.tx, &rows, when).await?;
+        self.db.put_consent_changes(&mut write.tx, &consent).await?;
         if let Some((file_id, mut progress)) = import {
             // Lines of erased customers count as rejected, not accepted.
             let refused = i64::try_from(applied.refused_erased).unwrap_or(i64::MAX);
@@ -132,5 +146,16 @@ impl Ingest {
         self.issuer.forget(subjects.iter().copied());
         applied.changes = changes.len() - applied.refused_erased;
         Ok(applied)
+    }
+}
+
+/// The stored evidence of one consent change.
+fn record(change: ConsentChange, source: ConsentSource, at: i64) -> ConsentRecord {
+    ConsentRecord {
+        kind: change.target.kind().to_owned(),
+        name: change.target.name().to_owned(),
+        state: change.state.name().to_owned(),
+        at,
+        source: source.name(),
     }
 }

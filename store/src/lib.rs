@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod erasure;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod io;
 pub mod issue;

@@ -5,6 +5,7 @@
 //! before the call returns; PostgreSQL commits synchronously by default. Every write the HTTP API
 //! acknowledges has been committed.
 
+mod consent;
 mod erasures;
 mod imports;
 mod profiles;
@@ -101,6 +102,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "erasures",
         include_str!("../../migrations/sqlite/0002_erasures.sql"),
     ),
+    (
+        3,
+        "consent_changes",
+        include_str!("../../migrations/sqlite/0003_consent_changes.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -112,6 +118,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "erasures",
         include_str!("../../migrations/postgres/0002_erasures.sql"),
+    ),
+    (
+        3,
+        "consent_changes",
+        include_str!("../../migrations/postgres/0003_consent_changes.sql"),
     ),
 ];
 

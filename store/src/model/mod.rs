@@ -9,6 +9,8 @@
 //! - **Traits, stated preferences, supplied predictions**: until changed or cleared by an update. The
 //!   locale is generalized to language-region, the country to an ISO code, the zone to its IANA name.
 //! - **Consent** per channel and purpose: state and the day (not the instant) it was recorded, until changed.
+//!   Each change is also kept as evidence (instant, source) in the store's `consent_changes` table, until
+//!   the customer is erased.
 //! - **Category interest**: a decayed score per category (half-life 30 days), at most 24 categories; a
 //!   category fades out of the state after about ten months without activity.
 //! - **Commerce**: lifetime totals (orders, items, gross value, cost, returns, discounted orders), the days
@@ -28,6 +30,7 @@
 mod activity;
 mod check;
 mod commerce;
+mod consent;
 mod decay;
 mod engagement;
 mod error;
@@ -45,6 +48,7 @@ mod state;
 mod update;
 mod zone;
 
+pub use consent::{ConsentChange, ConsentRecord, ConsentSource, ConsentTarget};
 pub use error::ModelError;
 pub use event::{Event, EventBatch, EventKind};
 pub use feedback::{Feedback, FeedbackBatch, FeedbackKind, MAX_FEEDBACK_SEGMENTS};

@@ -3,6 +3,7 @@
 //! `null` clears.
 
 use super::check::{self, element};
+use super::consent::{ConsentChange, ConsentSource, ConsentTarget};
 use super::decay::day_of;
 use super::error::ModelError;
 use super::identifying;
@@ -134,7 +135,8 @@ impl<'de> Deserialize<'de> for PurposeStates {
     }
 }
 
-/// Consent changes; each one records the day it was made.
+/// Consent changes; each one records the day it was made, and the store keeps it as evidence with its
+/// instant and `source`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentUpdate {
@@ -144,6 +146,9 @@ pub struct ConsentUpdate {
     /// Consent per purpose.
     #[serde(default)]
     pub purposes: PurposeStates,
+    /// Where the change came from (default: `api`, or `import` in `persona import`).
+    #[serde(default)]
+    pub source: Option<ConsentSource>,
 }
 
 /// Predictions computed elsewhere, each 0..=100; `null` goes back to the store's own estimate.
@@ -251,11 +256,14 @@ impl ProfileUpdate {
     }
 }
 
-/// Records a consent state on `day`, unless it is the state already recorded (which keeps its day).
-fn record_consent(consent: &mut Consent, state: ConsentState, day: u32) {
-    if consent.state != state {
+/// Records a consent state on `day`, unless it is the state already recorded (which keeps its day);
+/// true when it changed.
+fn record_consent(consent: &mut Consent, state: ConsentState, day: u32) -> bool {
+    let changed = consent.state != state;
+    if changed {
         *consent = Consent { state, day };
     }
+    changed
 }
 
 /// The stated interests as stored: valid ids, each once, at most [`MAX_INTERESTS`].
@@ -271,8 +279,9 @@ fn clean_interests(interests: &[String]) -> Vec<String> {
 
 impl ProfileState {
     /// Merges a validated update made at `now` (Unix seconds). Consent changes are recorded with the day
-    /// of `now`; a consent that is re-sent unchanged keeps the day it was first recorded.
-    pub fn apply_update(&mut self, update: &ProfileUpdate, now: u64) {
+    /// of `now`; a consent that is re-sent unchanged keeps the day it was first recorded. Returns the
+    /// consent states that changed (for the store's evidence).
+    pub fn apply_update(&mut self, update: &ProfileUpdate, now: u64) -> Vec<ConsentChange> {
         let t = &update.traits;
         let traits = &mut self.traits;
         t.locale
@@ -297,8 +306,14 @@ impl ProfileState {
         });
 
         let day = day_of(now);
+        let mut changes = Vec::new();
         for (channel, state) in &update.consent.channels {
-            record_consent(self.consent.channels.get_mut(*channel), *state, day);
+            if record_consent(self.consent.channels.get_mut(*channel), *state, day) {
+                changes.push(ConsentChange {
+                    target: ConsentTarget::Channel(*channel),
+                    state: *state,
+                });
+            }
         }
         for (purpose, state) in &update.consent.purposes.0 {
             let purposes = &mut self.consent.purposes;
@@ -306,7 +321,12 @@ impl ProfileState {
                 purposes.push((*purpose, Consent::default()));
             }
             if let Some((_, consent)) = purposes.iter_mut().find(|(p, _)| p == purpose) {
-                record_consent(consent, *state, day);
+                if record_consent(consent, *state, day) {
+                    changes.push(ConsentChange {
+                        target: ConsentTarget::Purpose(*purpose),
+                        state: *state,
+                    });
+                }
             }
         }
 
@@ -318,6 +338,7 @@ impl ProfileState {
             .merge(&mut predictions.purchase_propensity, |v| {
                 Some(Some((*v).min(100)))
             });
+        changes
     }
 }
 

@@ -8,6 +8,7 @@
 //! | `PUT /v1/profiles/{subject}` | write | traits, stated preferences, consent, predictions |
 //! | `GET /v1/profiles/{subject}` | write | the stored aggregates and the snapshot profile, as JSON |
 //! | `DELETE /v1/profiles/{subject}` | write | erasure: every row about the customer, a tombstone stays |
+//! | `GET /v1/profiles/{subject}/export` | write | access: everything the store holds about the customer |
 //! | `GET /v1/profiles/{subject}/snapshot?audience=` | read token | the signed profile snapshot |
 //! | `POST /v1/events` | write | batches of raw events |
 //! | `POST /v1/feedback` | write, or each event's read token | decisions shown and outcomes |
@@ -132,6 +133,7 @@ pub fn router(app: Arc<App>, cors_origins: &[String]) -> Router {
             "/v1/profiles/{subject}/snapshot",
             get(profiles::get_snapshot),
         )
+        .route("/v1/profiles/{subject}/export", get(profiles::get_export))
         .route("/v1/events", post(profiles::post_events))
         .route("/v1/feedback", post(feedback::post_feedback))
         .route("/v1/tokens", post(profiles::post_tokens))

@@ -1,12 +1,13 @@
-//! Customer routes: profile updates, raw events, snapshot reads, erasure, read tokens.
+//! Customer routes: profile updates, raw events, snapshot reads, erasure, access export, read tokens.
 
 use super::extract::{JsonBody, WriteAuth};
 use super::http::{self, ApiError};
 use super::App;
 use crate::erasure::Outcome;
+use crate::export::{export, Found};
 use crate::ingest::{Applied, Change};
 use crate::issue::IssueError;
-use crate::model::{EventBatch, ModelError, ProfileState, ProfileUpdate};
+use crate::model::{ConsentRecord, EventBatch, ModelError, ProfileState, ProfileUpdate};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -156,6 +157,17 @@ struct ProfileView {
     sequence: i64,
     state: ProfileState,
     profile: persona_edge::profile::Profile,
+    /// The latest recorded change of each consent: state, instant and source.
+    consent: Vec<ConsentRecord>,
+}
+
+/// The last record of each (kind, name) in a history that is oldest first.
+fn latest(history: Vec<ConsentRecord>) -> Vec<ConsentRecord> {
+    let mut by_target: BTreeMap<(String, String), ConsentRecord> = BTreeMap::new();
+    for record in history {
+        by_target.insert((record.kind.clone(), record.name.clone()), record);
+    }
+    by_target.into_values().collect()
 }
 
 /// `GET /v1/profiles/{subject}`: what the store keeps and what the next snapshot carries, as JSON.
@@ -170,15 +182,48 @@ pub async fn get_profile(
     };
     let state: ProfileState = serde_json::from_str(&row.state).map_err(ApiError::internal)?;
     let profile = state.to_profile(app.issuer.policy(), crate::io::now());
+    let history = app
+        .db
+        .consent_changes(&subject)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(http::no_store(
         Json(ProfileView {
             subject: row.subject,
             sequence: row.sequence,
             state,
             profile,
+            consent: latest(history),
         })
         .into_response(),
     ))
+}
+
+/// `GET /v1/profiles/{subject}/export?audience=`: everything the store holds about the customer
+/// (`docs/schema/export.schema.json`); 410 for an erased one, 404 for an unknown one.
+pub async fn get_export(
+    State(app): State<Arc<App>>,
+    _: WriteAuth,
+    Path(subject): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    check_subject(&subject)?;
+    let audience = http::audience(query.as_deref(), &app.audiences)?;
+    let found = export(
+        &app.db,
+        &app.issuer,
+        &app.eraser,
+        &subject,
+        audience,
+        crate::io::now(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    match found {
+        Found::Export(document) => Ok(http::no_store(Json(document).into_response())),
+        Found::Erased { .. } => Err(gone(&subject)),
+        Found::Unknown => Err(ApiError::not_found(format!("no profile for {subject}"))),
+    }
 }
 
 /// `GET /v1/profiles/{subject}/snapshot`: needs the subject's read token as the bearer token.
