@@ -6,10 +6,11 @@ use crate::db::{Db, DbError, ImportProgress, ProfileRow};
 use crate::erasure::erased_among;
 use crate::issue::{next_sequence, Issuer};
 use crate::model::{
-    ConsentChange, ConsentRecord, ConsentSource, Event, Feedback, ProfileState, ProfileUpdate,
+    ConsentChange, ConsentRecord, ConsentSource, Event, Feedback, Policy, ProfileState,
+    ProfileUpdate,
 };
 use crate::tokens::ReadTokens;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// One change to one customer's aggregates.
@@ -23,6 +24,59 @@ pub enum Change<'a> {
     Feedback(&'a Feedback),
 }
 
+impl Change<'_> {
+    /// The de-duplication key of an event or feedback that carries an `id`.
+    fn delivery_key(&self) -> Option<String> {
+        match self {
+            Change::Update(_) => None,
+            Change::Event(e) => e.id().map(|id| format!("e:{id}")),
+            Change::Feedback(f) => f.id.as_deref().map(|id| format!("f:{id}")),
+        }
+    }
+}
+
+/// One request's folding: what it applies with, and what it collects for the transaction.
+struct Fold<'p, 's> {
+    policy: &'p Policy,
+    now: u64,
+    when: i64,
+    default_source: ConsentSource,
+    /// (subject, delivery key) pairs applied before.
+    seen: HashSet<(String, String)>,
+    /// Keys applied by this request.
+    new_ids: Vec<(&'s str, String)>,
+    /// Consent changes to record.
+    consent: Vec<(&'s str, ConsentRecord)>,
+    duplicates: usize,
+}
+
+impl<'s> Fold<'_, 's> {
+    /// Folds one customer's changes into `state`, skipping deliveries already applied.
+    fn apply(&mut self, subject: &'s str, list: &[Change<'_>], state: &mut ProfileState) {
+        for change in list {
+            if let Some(key) = change.delivery_key() {
+                let pair = (subject.to_owned(), key);
+                if self.seen.contains(&pair) {
+                    self.duplicates += 1;
+                    continue;
+                }
+                self.seen.insert(pair.clone());
+                self.new_ids.push((subject, pair.1));
+            }
+            match change {
+                Change::Update(update) => {
+                    let source = update.consent.source.unwrap_or(self.default_source);
+                    for c in state.apply_update(update, self.now) {
+                        self.consent.push((subject, record(c, source, self.when)));
+                    }
+                }
+                Change::Event(event) => state.apply_event(event, self.policy, self.now),
+                Change::Feedback(feedback) => state.apply_feedback(feedback, self.policy, self.now),
+            }
+        }
+    }
+}
+
 /// What a successful write did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -32,6 +86,8 @@ pub struct Applied {
     pub sequences: BTreeMap<String, i64>,
     /// Changes refused because their customer was erased.
     pub refused_erased: usize,
+    /// Events and feedback skipped because their `id` was already applied (a retried delivery).
+    pub duplicates: usize,
 }
 
 /// A write failure.
@@ -84,14 +140,30 @@ impl Ingest {
             .filter(|s| !current.contains_key(*s))
             .collect();
         let erased = erased_among(&self.db, &mut write.tx, &self.tokens, &unknown).await?;
-        let policy = self.issuer.policy();
         let when = i64::try_from(now).unwrap_or(i64::MAX);
-        let default_source = if import.is_some() {
-            ConsentSource::Import
+        let keyed: Vec<(&str, String)> = changes
+            .iter()
+            .filter_map(|(subject, change)| change.delivery_key().map(|k| (*subject, k)))
+            .collect();
+        let seen = if keyed.is_empty() {
+            HashSet::new()
         } else {
-            ConsentSource::Api
+            self.db.seen_event_ids(&mut write.tx, &keyed).await?
         };
-        let mut consent: Vec<(&str, ConsentRecord)> = Vec::new();
+        let mut fold = Fold {
+            policy: self.issuer.policy(),
+            now,
+            when,
+            default_source: if import.is_some() {
+                ConsentSource::Import
+            } else {
+                ConsentSource::Api
+            },
+            seen,
+            new_ids: Vec::new(),
+            consent: Vec::new(),
+            duplicates: 0,
+        };
         let mut rows = Vec::with_capacity(by_subject.len());
         let mut applied = Applied::default();
         for (subject, list) in &by_subject {
@@ -101,29 +173,23 @@ impl Ingest {
                 applied.refused_erased += list.len();
                 continue;
             }
-            let (mut state, previous) = match current.get(*subject) {
-                Some(row) => (
-                    serde_json::from_str::<ProfileState>(&row.state)
-                        .map_err(DbError::corrupt(format!("profile {subject}")))?,
-                    row.sequence,
-                ),
-                None => (ProfileState::new(subject), 0),
+            let stored = current.get(*subject);
+            let mut state = match stored {
+                Some(row) => serde_json::from_str::<ProfileState>(&row.state)
+                    .map_err(DbError::corrupt(format!("profile {subject}")))?,
+                None => ProfileState::new(subject),
             };
-            for change in list {
-                match change {
-                    Change::Update(update) => {
-                        let source = update.consent.source.unwrap_or(default_source);
-                        for c in state.apply_update(update, now) {
-                            consent.push((*subject, record(c, source, when)));
-                        }
-                    }
-                    Change::Event(event) => state.apply_event(event, policy, now),
-                    Change::Feedback(feedback) => state.apply_feedback(feedback, policy, now),
-                }
-            }
+            fold.apply(subject, list, &mut state);
             let text = serde_json::to_string(&state)
                 .map_err(DbError::corrupt(format!("profile {subject}")))?;
-            let sequence = next_sequence(previous, now);
+            // Nothing changed (every change a duplicate, or without effect): no write, same sequence.
+            if let Some(row) = stored.filter(|row| row.state == text) {
+                applied
+                    .sequences
+                    .insert((*subject).to_owned(), row.sequence);
+                continue;
+            }
+            let sequence = next_sequence(stored.map_or(0, |row| row.sequence), now);
             applied.sequences.insert((*subject).to_owned(), sequence);
             rows.push(ProfileRow {
                 subject: (*subject).to_owned(),
@@ -131,8 +197,17 @@ impl Ingest {
                 sequence,
             });
         }
+        applied.duplicates = fold.duplicates;
         self.db.put_profiles(&mut write.tx, &rows, when).await?;
-        self.db.put_consent_changes(&mut write.tx, &consent).await?;
+        self.db
+            .put_consent_changes(&mut write.tx, &fold.consent)
+            .await?;
+        if !fold.new_ids.is_empty() {
+            let window = i64::from(fold.policy.dedupe_window_days) * 86_400;
+            self.db
+                .put_event_ids(&mut write.tx, &fold.new_ids, when, when - window)
+                .await?;
+        }
         if let Some((file_id, mut progress)) = import {
             // Lines of erased customers count as rejected, not accepted.
             let refused = i64::try_from(applied.refused_erased).unwrap_or(i64::MAX);
@@ -144,7 +219,7 @@ impl Ingest {
         }
         write.tx.commit().await.map_err(DbError::from)?;
         self.issuer.forget(subjects.iter().copied());
-        applied.changes = changes.len() - applied.refused_erased;
+        applied.changes = changes.len() - applied.refused_erased - applied.duplicates;
         Ok(applied)
     }
 }

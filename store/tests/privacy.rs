@@ -257,7 +257,103 @@ fn the_export_holds_everything_and_is_refused_without_the_write_token(backend: B
     assert!(err.contains("was erased"), "{err}");
 }
 
+/// Every subject's stored aggregates and sequence, as the store answers them.
+fn stored(server: &Server, subjects: &[String]) -> Vec<(String, String)> {
+    subjects
+        .iter()
+        .map(|s| {
+            let view = get(server, &format!("/v1/profiles/{s}")).json();
+            (view["state"].to_string(), view["sequence"].to_string())
+        })
+        .collect()
+}
+
+fn a_retried_batch_is_applied_once(backend: Backend) {
+    let server = Server::start(backend, "dedupe");
+    let subjects: Vec<String> = (0..500).map(|i| format!("c_dup_{i}")).collect();
+    let t = now() - 3600;
+    let kinds = ["page_view", "add_to_cart", "purchase", "message_opened"];
+    let events: Vec<Value> = (0..10_000)
+        .map(|i| {
+            let subject = &subjects[i % subjects.len()];
+            let id = format!("ev-{i}");
+            match kinds[i % kinds.len()] {
+                "page_view" => json!({"id": id, "subject": subject, "type": "page_view", "category": "running", "at": t + i as u64 % 600}),
+                "add_to_cart" => json!({"id": id, "subject": subject, "type": "add_to_cart", "value": 12.5, "at": t}),
+                "purchase" => json!({"id": id, "subject": subject, "type": "purchase", "order_id": format!("o-{i}"), "value": 20.0 + (i % 7) as f64, "items": 1, "at": t}),
+                _ => json!({"id": id, "subject": subject, "type": "message_opened", "channel": "email", "at": t}),
+            }
+        })
+        .collect();
+    let batch = json!({ "events": events });
+    let first = server.write("POST", "/v1/events", &batch);
+    assert_eq!(
+        first.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    assert_eq!(first.json()["accepted"], 10_000);
+    let once = stored(&server, &subjects);
+    for _ in 0..2 {
+        let again = server.write("POST", "/v1/events", &batch);
+        assert_eq!(again.status, 200);
+        assert_eq!(again.json()["accepted"], 0);
+        assert_eq!(again.json()["duplicates"], 10_000);
+    }
+    assert_eq!(
+        stored(&server, &subjects),
+        once,
+        "byte-identical aggregates and unchanged sequences"
+    );
+
+    // Without ids nothing can be recognized: the same page view twice counts twice.
+    let s = &subjects[0];
+    let plain = json!({"events": [{"subject": s, "type": "purchase", "order_id": "o-plain", "value": 5.0, "items": 1, "at": t},
+                                   {"subject": s, "type": "page_view", "category": "yoga", "at": t}]});
+    assert_eq!(
+        server.write("POST", "/v1/events", &plain).json()["accepted"],
+        2
+    );
+    assert_eq!(
+        server.write("POST", "/v1/events", &plain).json()["accepted"],
+        2
+    );
+
+    // Feedback: the same id twice in one batch counts once; ids are per customer and per kind.
+    let fb = json!({"events": [
+        {"id": "f-1", "subject": s, "kind": "opened", "channel": "email", "at": t},
+        {"id": "f-1", "subject": s, "kind": "opened", "channel": "email", "at": t},
+        {"id": "f-1", "subject": &subjects[1], "kind": "opened", "channel": "email", "at": t},
+        {"id": "ev-0", "subject": s, "kind": "clicked", "channel": "email", "at": t},
+    ]});
+    let reply = server.write("POST", "/v1/feedback", &fb);
+    assert_eq!(
+        reply.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(
+        (
+            reply.json()["accepted"].as_u64(),
+            reply.json()["duplicates"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+
+    // An id shaped like an e-mail address is refused (ids are stored).
+    let bad = server.write(
+        "POST",
+        "/v1/events",
+        &json!({"events": [{"id": "ana@example.com", "subject": s, "type": "page_view", "at": t}]}),
+    );
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.json()["error"]["path"], "events[0].id");
+}
+
 support::suite!(
     consent_changes_are_recorded_with_time_and_source,
     the_export_holds_everything_and_is_refused_without_the_write_token,
+    a_retried_batch_is_applied_once,
 );

@@ -7,6 +7,7 @@
 
 mod consent;
 mod erasures;
+mod event_ids;
 mod imports;
 mod profiles;
 mod rulesets;
@@ -107,6 +108,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "consent_changes",
         include_str!("../../migrations/sqlite/0003_consent_changes.sql"),
     ),
+    (
+        4,
+        "event_ids",
+        include_str!("../../migrations/sqlite/0004_event_ids.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -123,6 +129,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "consent_changes",
         include_str!("../../migrations/postgres/0003_consent_changes.sql"),
+    ),
+    (
+        4,
+        "event_ids",
+        include_str!("../../migrations/postgres/0004_event_ids.sql"),
     ),
 ];
 

@@ -65,6 +65,13 @@ pub(crate) fn id(path: &str, id: &str) -> Result<(), ModelError> {
     }
 }
 
+/// An event's or feedback's delivery id: an [`id`] that is not shaped like an e-mail address or phone
+/// number (it is stored, so it must not carry an identifier).
+pub(crate) fn delivery_id(path: &str, id: &str) -> Result<(), ModelError> {
+    self::id(path, id)?;
+    super::identifying::check_text(path, id)
+}
+
 /// An instant (Unix seconds) not before 2000-01-01 and at most a day after `now`.
 pub(crate) fn instant(path: &str, at: u64, now: u64) -> Result<(), ModelError> {
     if at < EARLIEST_INSTANT {

@@ -21,6 +21,10 @@ pub struct Event {
     pub subject: String,
     /// When it happened, Unix seconds.
     pub at: u64,
+    /// The sender's id of this event (strongly recommended): a retried delivery with the same id within
+    /// the dedupe window is applied once.
+    #[serde(default)]
+    pub id: Option<String>,
     /// What happened (the `type` field and its own fields; unknown fields are refused there).
     #[serde(flatten)]
     pub kind: EventKind,
@@ -158,11 +162,17 @@ impl Event {
         self.at
     }
 
+    /// The sender's id, if given.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
     /// Checks the event against the server clock `now`; paths are relative to the event (`"at"`,
     /// `"value"`, `"order_id"`, ...). Channels and types are already checked by deserialization.
     pub fn validate(&self, now: u64) -> Result<(), ModelError> {
         check::subject("subject", &self.subject)?;
         check::instant("at", self.at, now)?;
+        optional(self.id.as_ref(), |id| check::delivery_id("id", id))?;
         let category = |c: &str| check::category("category", c);
         match &self.kind {
             EventKind::PageView {

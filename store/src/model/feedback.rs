@@ -60,6 +60,10 @@ pub struct Feedback {
     /// The subject's read token, checked by the server.
     #[serde(default)]
     pub token: Option<String>,
+    /// The sender's id of this event (strongly recommended): a retried delivery with the same id within
+    /// the dedupe window is applied once.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 impl Feedback {
@@ -87,6 +91,9 @@ impl Feedback {
     pub fn validate(&self, now: u64) -> Result<(), ModelError> {
         check::subject("subject", &self.subject)?;
         check::instant("at", self.at, now)?;
+        if let Some(id) = &self.id {
+            check::delivery_id("id", id)?;
+        }
         if let Some(slot) = &self.slot {
             check::id("slot", slot)?;
         }

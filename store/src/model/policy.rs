@@ -85,6 +85,9 @@ pub struct Policy {
     /// How far ahead, in days, the snapshot's zone schedule announces the next UTC offset change
     /// (default 30; should cover the longest snapshot lifetime).
     pub zone_horizon_days: u32,
+    /// Days an event's or feedback's `id` is remembered per customer, so that a retried delivery within
+    /// them is applied once (default 7).
+    pub dedupe_window_days: u32,
 }
 
 impl Default for Policy {
@@ -123,6 +126,7 @@ impl Default for Policy {
             max_cases: 32,
             max_recent_orders: 32,
             zone_horizon_days: 30,
+            dedupe_window_days: 7,
         }
     }
 }

@@ -58,6 +58,13 @@ pub struct Written {
     sequences: Option<BTreeMap<String, i64>>,
     #[serde(skip_serializing_if = "Refused::is_empty")]
     refused: Refused,
+    /// Events and feedback skipped as retried deliveries (their `id` was applied before).
+    #[serde(skip_serializing_if = "is_zero")]
+    duplicates: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -80,6 +87,7 @@ impl Written {
             refused: Refused {
                 erased: applied.refused_erased,
             },
+            duplicates: applied.duplicates,
         }
     }
 }
