@@ -127,6 +127,10 @@ pub struct ServeArgs {
     /// several store processes on one PostgreSQL; this process's own writes show at once).
     #[arg(long, default_value = "5s")]
     pub cache_ttl: String,
+    /// Retention: customers whose profile was last written longer ago than this are erased by the server
+    /// itself (checked at start, then every hour, or every half of a shorter period); `off` disables it.
+    #[arg(long, default_value = "3y")]
+    pub retention: String,
     /// An authoring ruleset to install at start (when it differs from the stored one).
     #[arg(long)]
     pub ruleset: Option<PathBuf>,
@@ -170,6 +174,12 @@ pub struct EraseArgs {
     /// Subjects per transaction.
     #[arg(long, default_value_t = 500)]
     pub batch: usize,
+    /// Retention: also erase every customer whose profile was last written longer ago than this (e.g. 3y).
+    #[arg(long)]
+    pub inactive_for: Option<String>,
+    /// The clock for `--inactive-for`, Unix seconds (default: now).
+    #[arg(long)]
+    pub now: Option<u64>,
     /// Where the store is.
     #[command(flatten)]
     pub store: StoreArgs,

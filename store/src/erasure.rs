@@ -44,6 +44,46 @@ impl Eraser {
 
     /// Erases `subjects` (valid subject ids) in one transaction: all or none.
     pub async fn erase(&self, subjects: &[&str], now: u64) -> Result<Vec<Outcome>, DbError> {
+        self.erase_where(subjects, now, None).await
+    }
+
+    /// Retention: erases, in batches of `batch` (each one transaction), every customer whose profile was
+    /// last written more than `retention` seconds before `now`, then scrubs the database. Returns how many
+    /// were erased. A customer written meanwhile is kept (checked under its lock).
+    pub async fn erase_inactive(
+        &self,
+        retention: u64,
+        now: u64,
+        batch: usize,
+    ) -> Result<u64, DbError> {
+        let before = i64::try_from(now.saturating_sub(retention)).unwrap_or(i64::MAX);
+        let limit = i64::try_from(batch.max(1)).unwrap_or(i64::MAX);
+        let (mut erased, mut after) = (0u64, String::new());
+        loop {
+            let page = self.db.inactive_subjects(before, &after, limit).await?;
+            let Some(last) = page.last().cloned() else {
+                break;
+            };
+            let ids: Vec<&str> = page.iter().map(String::as_str).collect();
+            let outcomes = self.erase_where(&ids, now, Some(before)).await?;
+            erased += outcomes
+                .iter()
+                .filter(|o| matches!(o, Outcome::Erased { .. }))
+                .count() as u64;
+            after = last;
+        }
+        if erased > 0 {
+            self.scrub().await?;
+        }
+        Ok(erased)
+    }
+
+    async fn erase_where(
+        &self,
+        subjects: &[&str],
+        now: u64,
+        inactive_before: Option<i64>,
+    ) -> Result<Vec<Outcome>, DbError> {
         let mut write = self.db.begin_write(subjects).await?;
         let erased_at = i64::try_from(now).unwrap_or(i64::MAX);
         let mut outcomes = Vec::with_capacity(subjects.len());
@@ -55,7 +95,11 @@ impl Eraser {
                 last_sequence: 0,
                 refused: 0,
             };
-            let outcome = match self.db.erase_in(&mut write.tx, subject, &tombstone).await? {
+            let outcome = match self
+                .db
+                .erase_in(&mut write.tx, subject, &tombstone, inactive_before)
+                .await?
+            {
                 Some(last_sequence) => Outcome::Erased { last_sequence },
                 None => match self
                     .db

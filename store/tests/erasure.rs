@@ -285,7 +285,68 @@ fn erase_from_the_command_line_publish_and_a_replayed_import(backend: Backend) {
     assert!(traces(&server, "c_bulk_1").is_empty());
 }
 
+fn retention_erases_inactive_customers(backend: Backend) {
+    // The command line with an injected clock: nothing is due at 1,000 days, everything at 3 years.
+    let server = Server::start_with(backend, "retention", &["--cache-ttl", "0s"]);
+    for i in 0..3 {
+        seed(&server, &format!("c_old_{i}"));
+    }
+    let later = |days: u64| (now() + days * 86_400).to_string();
+    let (ok, out, err) = server.persona(&["erase", "--inactive-for", "3y", "--now", &later(1000)]);
+    assert!(ok, "{err}");
+    let summary: Value = serde_json::from_str(out.trim()).expect("summary");
+    assert_eq!(summary["erased_inactive"], 0, "{summary}");
+    assert_eq!(server.snapshot("c_old_0", None).status, 200);
+    let (ok, out, err) = server.persona(&[
+        "erase",
+        "--inactive-for",
+        "3y",
+        "--now",
+        &later(3 * 365 + 1),
+        "--batch",
+        "2",
+    ]);
+    assert!(ok, "{err}");
+    let summary: Value = serde_json::from_str(out.trim()).expect("summary");
+    assert_eq!(summary["erased_inactive"], 3, "{summary}");
+    assert_eq!(summary["scrubbed"], true, "{summary}");
+    for i in 0..3 {
+        let subject = format!("c_old_{i}");
+        assert_eq!(server.snapshot(&subject, None).status, 410);
+        assert!(traces(&server, &subject).is_empty(), "{subject}");
+    }
+    drop(server);
+
+    // The server's own sweep, with a short period: an idle customer goes, one kept busy stays.
+    let server = Server::start_with(backend, "retention-serve", &["--retention", "3s"]);
+    seed(&server, "c_idle");
+    seed(&server, "c_busy");
+    let started = std::time::Instant::now();
+    let mut idle_gone = false;
+    while started.elapsed() < std::time::Duration::from_secs(15) {
+        let t = now();
+        let touch = server.write(
+            "POST",
+            "/v1/events",
+            &json!({"events": [{"subject": "c_busy", "type": "page_view", "category": "yoga", "at": t}]}),
+        );
+        assert_eq!(touch.status, 200);
+        if server.snapshot("c_idle", None).status == 410 {
+            idle_gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert!(
+        idle_gone,
+        "the idle customer was erased by the server within 15 s"
+    );
+    assert_eq!(server.snapshot("c_busy", None).status, 200);
+    assert!(traces(&server, "c_idle").is_empty());
+}
+
 support::suite!(
     erase_over_http_leaves_nothing_and_refuses_late_writes,
     erase_from_the_command_line_publish_and_a_replayed_import,
+    retention_erases_inactive_customers,
 );

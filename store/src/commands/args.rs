@@ -6,7 +6,7 @@ use crate::error::CliError;
 pub fn parse_duration(text: &str) -> Result<u64, CliError> {
     let bad = || {
         CliError::Usage(format!(
-            "`{text}` is not a duration (e.g. 3600, 30m, 24h, 7d)"
+            "`{text}` is not a duration (e.g. 3600, 30m, 24h, 7d, 3y)"
         ))
     };
     let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
@@ -19,6 +19,7 @@ pub fn parse_duration(text: &str) -> Result<u64, CliError> {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
+        "y" => 365 * 86_400,
         _ => return Err(bad()),
     };
     value.checked_mul(scale).ok_or_else(bad)

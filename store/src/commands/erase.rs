@@ -1,8 +1,10 @@
-//! `persona erase SUBJECT... [--file LIST]`: erasure requests in bulk (GDPR art. 17, CPRA right to
-//! delete). Each batch is one transaction; after the last one the database is scrubbed (SQLite's log
-//! truncated, PostgreSQL's tables vacuumed). Prints one JSON line: how many subjects were erased, had been
-//! erased before, or were unknown, and the time taken. Subject ids are never printed.
+//! `persona erase SUBJECT... [--file LIST] [--inactive-for 3y]`: erasure requests in bulk (GDPR art. 17,
+//! CPRA right to delete), and retention (every customer inactive for longer than a period). Each batch is
+//! one transaction; after the last one the database is scrubbed (SQLite's log truncated, PostgreSQL's
+//! tables vacuumed). Prints one JSON line: how many subjects were erased, had been erased before, or were
+//! unknown, how many inactive ones retention erased, and the time taken. Subject ids are never printed.
 
+use super::args::parse_duration;
 use super::store::{open, runtime};
 use crate::cli::EraseArgs;
 use crate::erasure::Outcome;
@@ -23,9 +25,14 @@ pub fn erase(args: &EraseArgs) -> Result<(), CliError> {
                 .map(str::to_owned),
         );
     }
-    if subjects.is_empty() {
+    let retention = args
+        .inactive_for
+        .as_deref()
+        .map(parse_duration)
+        .transpose()?;
+    if subjects.is_empty() && retention.is_none() {
         return Err(CliError::Usage(
-            "name the subjects to erase, or give --file".to_owned(),
+            "name the subjects to erase, or give --file or --inactive-for".to_owned(),
         ));
     }
     if let Some((i, _)) = subjects
@@ -43,10 +50,14 @@ pub fn erase(args: &EraseArgs) -> Result<(), CliError> {
     if args.batch == 0 {
         return Err(CliError::Usage("--batch must be at least 1".to_owned()));
     }
-    runtime()?.block_on(run(args, &subjects))
+    runtime()?.block_on(run(args, &subjects, retention))
 }
 
-async fn run(args: &EraseArgs, subjects: &[String]) -> Result<(), CliError> {
+async fn run(
+    args: &EraseArgs,
+    subjects: &[String],
+    retention: Option<u64>,
+) -> Result<(), CliError> {
     let store = open(&args.store, Duration::ZERO).await?;
     let started = Instant::now();
     let (mut erased, mut already, mut unknown) = (0u64, 0u64, 0u64);
@@ -65,6 +76,14 @@ async fn run(args: &EraseArgs, subjects: &[String]) -> Result<(), CliError> {
             }
         }
     }
+    let inactive = match retention {
+        Some(period) => store
+            .eraser
+            .erase_inactive(period, args.now.unwrap_or_else(crate::io::now), args.batch)
+            .await
+            .map_err(|e| CliError::Store(e.to_string()))?,
+        None => 0,
+    };
     let erase_seconds = started.elapsed().as_secs_f64();
     let scrubbed = store
         .eraser
@@ -77,9 +96,10 @@ async fn run(args: &EraseArgs, subjects: &[String]) -> Result<(), CliError> {
         "erased": erased,
         "already_erased": already,
         "unknown": unknown,
+        "erased_inactive": inactive,
         "scrubbed": scrubbed,
         "erase_seconds": (erase_seconds * 1000.0).round() / 1000.0,
         "seconds": (seconds * 1000.0).round() / 1000.0,
-        "subjects_per_second": if erase_seconds > 0.0 { (subjects.len() as f64 / erase_seconds).round() } else { 0.0 },
+        "subjects_per_second": if erase_seconds > 0.0 { ((erased + already + unknown + inactive) as f64 / erase_seconds).round() } else { 0.0 },
     }))?)
 }

@@ -67,6 +67,34 @@ async fn run(args: &ServeArgs) -> Result<(), CliError> {
         .local_addr()
         .map_err(|e| CliError::Store(e.to_string()))?;
 
+    // Retention: inactive customers are erased by the server itself.
+    if args.retention != "off" {
+        let period = parse_duration(&args.retention)?;
+        if period == 0 {
+            return Err(CliError::Usage(
+                "--retention must be longer than 0 (or off)".to_owned(),
+            ));
+        }
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs((period / 2).clamp(1, 3600)));
+            loop {
+                tick.tick().await;
+                match app
+                    .eraser
+                    .erase_inactive(period, crate::io::now(), 500)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(erased = n, "retention erased inactive customers"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "retention sweep failed; retrying at the next tick")
+                    }
+                }
+            }
+        });
+    }
+
     // Key rotation by `persona keys rotate` (and retirement when due) reaches the running server.
     let signer = store.signer.clone();
     tokio::spawn(async move {

@@ -25,18 +25,22 @@ const CHUNK: usize = 1000;
 impl Db {
     /// Deletes every row about `subject` inside a write transaction holding its lock, and records its
     /// tombstone. Returns the customer's last sequence, or `None` (nothing written) when the store has no
-    /// profile for it.
+    /// profile for it (or, with `inactive_before`, none last written before that instant).
     pub async fn erase_in(
         &self,
         tx: &mut Tx,
         subject: &str,
         tombstone: &Tombstone,
+        inactive_before: Option<i64>,
     ) -> Result<Option<i64>, DbError> {
-        let sequence: Option<i64> =
-            sqlx::query_scalar("SELECT sequence FROM profiles WHERE subject = $1")
-                .bind(subject)
-                .fetch_optional(&mut **tx)
-                .await?;
+        // With `inactive_before`, only a profile last written before it (checked under the lock).
+        let sequence: Option<i64> = sqlx::query_scalar(
+            "SELECT sequence FROM profiles WHERE subject = $1 AND updated_at < $2",
+        )
+        .bind(subject)
+        .bind(inactive_before.unwrap_or(i64::MAX))
+        .fetch_optional(&mut **tx)
+        .await?;
         let Some(sequence) = sequence else {
             return Ok(None);
         };
@@ -106,6 +110,25 @@ impl Db {
             .execute(&mut **tx)
             .await?;
         Ok(())
+    }
+
+    /// Up to `limit` subjects whose profile was last written before `before`, after `after` in subject
+    /// order (the retention sweep).
+    pub async fn inactive_subjects(
+        &self,
+        before: i64,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT subject FROM profiles WHERE updated_at < $1 AND subject > $2 \
+             ORDER BY subject LIMIT $3",
+        )
+        .bind(before)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Tombstones of customers erased at or after `since` (what an edge may still hold a copy of).
