@@ -1,5 +1,10 @@
 //! Folding events and feedback into the stored aggregates. Every fold first forgets what has expired
 //! (sends older than a week, old late orders, old closed cases), so the state stays small.
+//!
+//! Purposes bind what is kept: with `personalization` denied no inferred behaviour is kept (category
+//! interest, activity by hour, engagement counts); with `analytics` denied feedback keeps only what
+//! frequency caps need (the send instants). Commerce, service situations and sends are kept either way:
+//! they are the service the customer gets (no promotion during a complaint, caps on messages).
 
 use super::commerce::Order;
 use super::decay::day_of;
@@ -11,6 +16,7 @@ use super::service::CaseKind;
 use super::state::ProfileState;
 use super::zone;
 use persona_edge::channel::Channel;
+use persona_edge::profile::{ConsentState, Purpose};
 
 impl ProfileState {
     /// Folds a validated event (see [`Event::validate`]) into the aggregates, at server time `now`.
@@ -100,6 +106,14 @@ impl ProfileState {
             FeedbackKind::Converted => Signal::Converted,
             FeedbackKind::Ignored => return,
         };
+        if self.denied(Purpose::Analytics) {
+            if signal == Signal::Sent {
+                let channel = feedback.channel();
+                self.sends
+                    .record(channel, feedback.at, now, policy.max_recent_sends);
+            }
+            return;
+        }
         self.signal(feedback.channel(), signal, feedback.at, policy, now);
     }
 
@@ -115,8 +129,23 @@ impl ProfileState {
         zone::hour_of_week(zone.as_ref(), at)
     }
 
+    /// Whether the customer declined `purpose`.
+    pub(crate) fn denied(&self, purpose: Purpose) -> bool {
+        self.consent.purpose(purpose) == ConsentState::Denied
+    }
+
+    /// Forgets the inferred behaviour (after `personalization` was denied).
+    pub(crate) fn forget_inferred(&mut self) {
+        self.interest = Default::default();
+        self.activity = Default::default();
+        self.engagement = Default::default();
+    }
+
     /// Browsing or buying at `at`: interest in the category (if any) and overall activity.
     fn browse(&mut self, category: Option<&str>, weight: f64, at: u64, policy: &Policy) {
+        if self.denied(Purpose::Personalization) {
+            return;
+        }
         let day = day_of(at);
         if let Some(category) = category {
             self.interest.add(category, weight, day, policy);
@@ -127,12 +156,15 @@ impl ProfileState {
 
     /// A message signal on `channel` at `at`: engagement, plus a recent send or response activity.
     fn signal(&mut self, channel: Channel, signal: Signal, at: u64, policy: &Policy, now: u64) {
-        let day = day_of(at);
-        self.engagement
-            .record(channel, signal, day, policy.engagement_half_life_days);
         if signal == Signal::Sent {
             self.sends.record(channel, at, now, policy.max_recent_sends);
         }
+        if self.denied(Purpose::Personalization) {
+            return;
+        }
+        let day = day_of(at);
+        self.engagement
+            .record(channel, signal, day, policy.engagement_half_life_days);
         if signal.is_response() {
             let hour = self.local_hour(at);
             self.activity.respond(channel, hour, day, policy);

@@ -16,6 +16,9 @@ impl ProfileState {
         let commerce = &self.commerce;
         let zone = zone::lookup(self.traits.time_zone.as_deref());
         let lifecycle = self.lifecycle(policy, today);
+        // With `personalization` denied the snapshot carries no inferred behaviour (the store keeps none
+        // either; this also covers a state stored before the refusal was honoured).
+        let inferred = !self.denied(Purpose::Personalization);
         Profile {
             subject: self.subject.clone(),
             locale: self.traits.locale.clone().unwrap_or_default(),
@@ -29,17 +32,32 @@ impl ProfileState {
             consent: self.consent_ledger(),
             preferences: self.preferences.clone(),
             behaviour: Behaviour {
-                affinities: self.interest.affinities(policy, today),
+                affinities: if inferred {
+                    self.interest.affinities(policy, today)
+                } else {
+                    Default::default()
+                },
                 affinity_day: today,
                 price_band: commerce.price_band(policy),
                 discount_sensitivity: commerce.discount_sensitivity(policy),
                 rfm: commerce.rfm(policy, today),
-                engagement: self
-                    .engagement
-                    .counts(today, policy.engagement_half_life_days),
+                engagement: if inferred {
+                    self.engagement
+                        .counts(today, policy.engagement_half_life_days)
+                } else {
+                    Default::default()
+                },
                 recent_sends: self.sends.counts(now),
-                activity: self.activity.overall(policy, today),
-                channel_activity: self.activity.per_channel(policy, today),
+                activity: if inferred {
+                    self.activity.overall(policy, today)
+                } else {
+                    Default::default()
+                },
+                channel_activity: if inferred {
+                    self.activity.per_channel(policy, today)
+                } else {
+                    Default::default()
+                },
             },
             predictions: Predictions {
                 churn_risk: self.predictions.churn_risk.unwrap_or_else(|| {

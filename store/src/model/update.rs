@@ -330,6 +330,10 @@ impl ProfileState {
             }
         }
 
+        if self.denied(Purpose::Personalization) {
+            self.forget_inferred();
+        }
+
         let pr = &update.predictions;
         let predictions = &mut self.predictions;
         pr.churn_risk
