@@ -535,6 +535,7 @@ fn context(rng: &mut Rng, profile: &Profile) -> DecisionContext {
             MessagePurpose::Service
         },
         extra_sends: PerChannel::default(),
+        global_privacy_control: false,
     }
 }
 

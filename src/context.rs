@@ -53,4 +53,8 @@ pub struct DecisionContext {
     /// snapshot was issued), per channel. They are added to the snapshot's counts for both cap windows.
     #[serde(default)]
     pub extra_sends: PerChannel<u8>,
+    /// The browser sends Global Privacy Control (`Sec-GPC: 1`, `navigator.globalPrivacyControl`): an
+    /// opt-out of sale and sharing, so no ads channel for this request whatever the profile says.
+    #[serde(default)]
+    pub global_privacy_control: bool,
 }

@@ -76,6 +76,15 @@ proptest! {
         if profile.lifecycle == LifecycleStage::Churned {
             prop_assert_ne!(d.channel.channel, Some(Channel::Ads));
         }
+        // Global Privacy Control is an opt-out of sale and sharing: never ads, whatever the profile says.
+        if context.global_privacy_control {
+            prop_assert_ne!(d.channel.channel, Some(Channel::Ads));
+            prop_assert!(!d.channel.ranking.iter().any(|r| r.channel == Channel::Ads));
+        }
+        // Marketing declined as a purpose: no promotional message on any channel.
+        if promotional && profile.consent.purpose(Purpose::Marketing) == ConsentState::Denied {
+            prop_assert_eq!(d.channel.channel, None);
+        }
         if let (Some(channel), true) = (d.channel.channel, promotional) {
             let sent = profile.behaviour.recent_sends.get(channel).day.saturating_add(*context.extra_sends.get(channel));
             if let Some(cap) = ruleset.channels.rules.get(channel).cap.per_day {

@@ -34,6 +34,8 @@ import { CHANNELS, CONSENT_STATES, CONTEXT, PERSONAS, personaById, personaBySubj
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 /** Files of this folder served as they are (everything else here stays private). */
 const PUBLIC_FILES = new Set(["app.js", "style.css", "personas.mjs"]);
+/** When the shop's Global Privacy Control support last changed (`/.well-known/gpc.json`). */
+const GPC_SINCE = "2026-12-03";
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -410,6 +412,12 @@ function routes(config) {
 
     async "GET /healthz"(req, res) {
       sendJson(res, 200, { ok: true });
+    },
+
+    // Global Privacy Control: the shop honours the signal (the edge worker excludes ads for a request
+    // that sends it and records the opt-out for the customer). Format: the GPC specification's.
+    async "GET /.well-known/gpc.json"(req, res) {
+      sendJson(res, 200, { gpc: true, lastUpdate: GPC_SINCE });
     },
   };
 }

@@ -65,6 +65,11 @@ export interface DecisionContext {
   now?: number;
   country?: string | null;
   consentBanner?: "unanswered" | "accepted" | "rejected" | "partial";
+  /**
+   * The browser sends Global Privacy Control (`Sec-GPC: 1` at the edge, `navigator.globalPrivacyControl`
+   * in the page): an opt-out of sale and sharing, so the ads channel is excluded (`ad_targeting_denied`).
+   */
+  globalPrivacyControl?: boolean;
   purpose?: "promotional" | "service";
   /** Sends the caller knows of that the snapshot may not include yet, per channel. */
   extraSends?: Partial<Record<Channel, number>>;

@@ -283,7 +283,7 @@ export class Engine {
     const { live, temporary } = Session.handle(session);
     try {
       // The core takes the profile handle by value: it gets a share of the caller's.
-      return this.#core.decide(profile?.share(), live, now, country, banner, purpose, extra);
+      return this.#core.decide(profile?.share(), live, now, country, banner | (c.globalPrivacyControl ? 16 : 0), purpose, extra);
     } finally {
       if (temporary) live.free();
     }

@@ -25,7 +25,8 @@ vocabulary! {
         ConsentUnknown => "consent_unknown",
         /// The customer declined marketing as a purpose (promotional messages only).
         MarketingDenied => "marketing_denied",
-        /// The customer declined ad targeting as a purpose, or rejected the consent banner (ads only).
+        /// The customer declined ad targeting as a purpose, rejected the consent banner, or the browser
+        /// sends Global Privacy Control (ads only).
         AdTargetingDenied => "ad_targeting_denied",
         /// Promotion is suppressed while the customer is in a service situation.
         ServiceSituation => "service_situation",
@@ -183,7 +184,8 @@ fn exclusion(
     }
     if channel == Channel::Ads
         && (profile.consent.purpose(Purpose::AdTargeting) == ConsentState::Denied
-            || context.consent_banner == ConsentBanner::Rejected)
+            || context.consent_banner == ConsentBanner::Rejected
+            || context.global_privacy_control)
     {
         return Some(AdTargetingDenied);
     }

@@ -271,8 +271,9 @@ impl EngineCore {
     }
 
     /// Decides for `profile` (none, or an expired one: the safe, non-personalized default) with the live
-    /// `session` at `now` (Unix seconds), for `country` (or none), consent banner `banner` and purpose
-    /// `purpose` (indexes of `inputNames()`), with `extra_sends` per channel (empty, or one count per
+    /// `session` at `now` (Unix seconds), for `country` (or none), consent banner `banner` (index of
+    /// `inputNames()`, plus 16 when the browser sends Global Privacy Control) and purpose `purpose`
+    /// (index of `inputNames()`), with `extra_sends` per channel (empty, or one count per
     /// channel in the channel order of `inputNames()`). The profile handle is consumed: pass a `share()`
     /// of the one kept (wasm-bindgen takes an optional class argument by value only).
     #[allow(clippy::too_many_arguments)]
@@ -332,7 +333,7 @@ fn context(
 ) -> Result<DecisionContext, BindingError> {
     let consent_banner =
         *ConsentBanner::ALL
-            .get(usize::from(banner))
+            .get(usize::from(banner & 15))
             .ok_or(BindingError::InvalidArgument(
                 "context.consentBanner",
                 "unanswered, accepted, rejected or partial",
@@ -364,6 +365,7 @@ fn context(
         consent_banner,
         purpose,
         extra_sends: sends,
+        global_privacy_control: banner & 16 != 0,
     })
 }
 

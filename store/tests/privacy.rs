@@ -352,8 +352,56 @@ fn a_retried_batch_is_applied_once(backend: Backend) {
     assert_eq!(bad.json()["error"]["path"], "events[0].id");
 }
 
+fn gpc_is_recorded_as_an_opt_out_of_sharing(backend: Backend) {
+    let server = Server::start(backend, "gpc");
+    let s = "c_gpc_1";
+    assert_eq!(
+        put(&server, s, json!({"consent": {"purposes": {"ad_targeting": "granted"}, "channels": {"ads": "granted"}}})).status,
+        200
+    );
+    let path = format!("/v1/profiles/{s}/gpc");
+    assert_eq!(server.request("POST", &path, &[], b"").status, 401);
+    let other = support::read_token("c_someone_else");
+    let wrong = server.request(
+        "POST",
+        &path,
+        &[("authorization", &format!("Bearer {other}"))],
+        b"",
+    );
+    assert_eq!(wrong.status, 401);
+    let token = support::read_token(s);
+    let auth = format!("Bearer {token}");
+    for _ in 0..2 {
+        let reply = server.request("POST", &path, &[("authorization", &auth)], b"");
+        assert_eq!(
+            reply.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+    let doc = get(&server, &format!("/v1/profiles/{s}/export")).json();
+    let gpc: Vec<&Value> = doc["consent_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "gpc")
+        .collect();
+    assert_eq!(gpc.len(), 1, "recorded once: {gpc:?}");
+    assert_eq!(
+        (gpc[0]["name"].as_str(), gpc[0]["state"].as_str()),
+        (Some("ad_targeting"), Some("denied"))
+    );
+    let purposes = doc["snapshot"]["profile"]["consent"]["purposes"].to_string();
+    assert!(
+        purposes.contains("ad_targeting") && purposes.contains("denied"),
+        "{purposes}"
+    );
+}
+
 support::suite!(
     consent_changes_are_recorded_with_time_and_source,
     the_export_holds_everything_and_is_refused_without_the_write_token,
     a_retried_batch_is_applied_once,
+    gpc_is_recorded_as_an_opt_out_of_sharing,
 );

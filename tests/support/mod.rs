@@ -256,8 +256,9 @@ pub fn arb_context() -> impl Strategy<Value = DecisionContext> {
         ]),
         any::<bool>(),
         prop::array::uniform6(0u8..3),
+        any::<bool>(),
     )
-        .prop_map(|(now, consent_banner, promo, extra)| DecisionContext {
+        .prop_map(|(now, consent_banner, promo, extra, gpc)| DecisionContext {
             now,
             country: Some("DE".into()),
             consent_banner,
@@ -267,5 +268,6 @@ pub fn arb_context() -> impl Strategy<Value = DecisionContext> {
                 MessagePurpose::Service
             },
             extra_sends: PerChannel(extra),
+            global_privacy_control: gpc,
         })
 }

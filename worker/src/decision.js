@@ -8,6 +8,7 @@ import { readSettings } from "./config.js";
 import { errorCode } from "./errors.js";
 import { deviceOf, identifyVisitor } from "./identify.js";
 import { findProfileSnapshot } from "./snapshots.js";
+import { recordGpc } from "./store.js";
 import { raiseHighWaterMark } from "./watermarks.js";
 
 /**
@@ -64,6 +65,11 @@ export async function decideForRequest(request, env, ctx) {
     outcome.rulesetSequence = ruleset.sequence;
     const context = { now, country: request.cf?.country ?? null };
     if (visitor.consentBanner) context.consentBanner = visitor.consentBanner;
+    if (visitor.globalPrivacyControl) {
+      // At once for this request, and recorded for the customer so it holds on every channel afterwards.
+      context.globalPrivacyControl = true;
+      ctx.waitUntil(recordGpc(visitor, settings));
+    }
 
     // Stateless: the engine is shared by the isolate's requests, the verified profile and the session
     // are this request's own. The engine verifies each distinct snapshot once per isolate.

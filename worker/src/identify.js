@@ -5,6 +5,8 @@
 //   persona_snapshot  optional: the signed profile snapshot itself, base64url (verified like any other)
 //   persona_consent   optional: the consent banner's answer (unanswered, accepted, rejected, partial)
 //
+// and the `Sec-GPC: 1` header (Global Privacy Control: an opt-out of sale and sharing).
+//
 // Nothing here is trusted: the subject only says which profile to look for. The snapshot found must be
 // signed by a pinned key, for this audience and about this very subject (the engine checks all three).
 
@@ -21,6 +23,7 @@ const CONSENT_ANSWERS = new Set(["unanswered", "accepted", "rejected", "partial"
  * @property {string | null} token             the subject's read token
  * @property {Uint8Array | null} snapshot      profile snapshot bytes from the persona_snapshot cookie
  * @property {string | undefined} consentBanner  the banner's answer, when the cookie holds a known one
+ * @property {boolean} globalPrivacyControl  the browser sends `Sec-GPC: 1`
  */
 
 /** Reads the visitor from the request's cookies; throws EdgeError("malformed_cookie") for a malformed one. */
@@ -41,6 +44,7 @@ export function identifyVisitor(request) {
     token,
     snapshot: encodedSnapshot === null ? null : fromBase64url(encodedSnapshot),
     consentBanner: CONSENT_ANSWERS.has(consent) ? consent : undefined,
+    globalPrivacyControl: request.headers.get("sec-gpc")?.trim() === "1",
   };
 }
 

@@ -47,3 +47,29 @@ function edgeCode(error) {
       return "store_error";
   }
 }
+
+/** Subjects whose Global Privacy Control signal this isolate has already sent to the store. */
+const gpcSent = new Set();
+
+/**
+ * Records a known visitor's Global Privacy Control signal in the store (`POST /v1/profiles/{s}/gpc`
+ * with their read token), once per isolate and subject; never throws (a failed send is tried again on
+ * the visitor's next request).
+ * @param {import("./identify.js").Visitor} visitor
+ * @param {import("./config.js").Settings} settings
+ */
+export async function recordGpc({ subject, token }, settings) {
+  if (!subject || !token || !settings.storeUrl || gpcSent.has(subject)) return;
+  gpcSent.add(subject);
+  try {
+    const response = await fetch(`${settings.storeUrl}/v1/profiles/${encodeURIComponent(subject)}/gpc`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(settings.storeTimeoutMs),
+    });
+    await response.body?.cancel();
+    if (!response.ok && response.status !== 410) gpcSent.delete(subject);
+  } catch {
+    gpcSent.delete(subject);
+  }
+}

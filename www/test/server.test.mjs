@@ -209,6 +209,15 @@ describe("static files", () => {
   });
 });
 
+test("the shop declares Global Privacy Control support at /.well-known/gpc.json", async () => {
+  const response = await get("/.well-known/gpc.json");
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type"), /^application\/json/);
+  const body = await response.json();
+  assert.equal(body.gpc, true);
+  assert.match(body.lastUpdate, /^\d{4}-\d{2}-\d{2}$/);
+});
+
 test("the server refuses to start without the write token, and says why", () => {
   const env = { ...process.env, PORT: "0" };
   delete env.PERSONA_WRITE_TOKEN;

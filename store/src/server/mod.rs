@@ -9,6 +9,7 @@
 //! | `GET /v1/profiles/{subject}` | write | the stored aggregates and the snapshot profile, as JSON |
 //! | `DELETE /v1/profiles/{subject}` | write | erasure: every row about the customer, a tombstone stays |
 //! | `GET /v1/profiles/{subject}/export` | write | access: everything the store holds about the customer |
+//! | `POST /v1/profiles/{subject}/gpc` | read token or write | Global Privacy Control: `ad_targeting` denied, source `gpc` |
 //! | `GET /v1/profiles/{subject}/snapshot?audience=` | read token | the signed profile snapshot |
 //! | `POST /v1/events` | write | batches of raw events |
 //! | `POST /v1/feedback` | write, or each event's read token | decisions shown and outcomes |
@@ -134,6 +135,7 @@ pub fn router(app: Arc<App>, cors_origins: &[String]) -> Router {
             get(profiles::get_snapshot),
         )
         .route("/v1/profiles/{subject}/export", get(profiles::get_export))
+        .route("/v1/profiles/{subject}/gpc", post(profiles::post_gpc))
         .route("/v1/events", post(profiles::post_events))
         .route("/v1/feedback", post(feedback::post_feedback))
         .route("/v1/tokens", post(profiles::post_tokens))

@@ -234,6 +234,46 @@ pub async fn get_export(
     }
 }
 
+/// `POST /v1/profiles/{subject}/gpc`: the customer's browser sent Global Privacy Control, an opt-out of
+/// sale and sharing; recorded as `ad_targeting` denied with source `gpc`, so it holds on every channel
+/// afterwards. Authorized by the subject's read token (an edge or the page) or the write token; sending
+/// it again changes nothing.
+pub async fn post_gpc(
+    State(app): State<Arc<App>>,
+    Path(subject): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    check_subject(&subject)?;
+    let allowed = app.has_write(&headers)
+        || http::bearer(&headers).is_some_and(|t| app.read_tokens.check(&subject, t));
+    if !allowed {
+        return Err(ApiError::unauthorized(
+            "needs the subject's read token or the write token as the bearer token",
+        ));
+    }
+    let update = ProfileUpdate {
+        consent: crate::model::ConsentUpdate {
+            purposes: crate::model::PurposeStates(vec![(
+                persona_edge::profile::Purpose::AdTargeting,
+                persona_edge::profile::ConsentState::Denied,
+            )]),
+            source: Some(crate::model::ConsentSource::Gpc),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let applied = app
+        .apply(
+            &[(subject.as_str(), Change::Update(&update))],
+            crate::io::now(),
+        )
+        .await?;
+    if applied.refused_erased > 0 {
+        return Err(gone(&subject));
+    }
+    Ok(Json(Written::new(applied, true)).into_response())
+}
+
 /// `GET /v1/profiles/{subject}/snapshot`: needs the subject's read token as the bearer token.
 pub async fn get_snapshot(
     State(app): State<Arc<App>>,
