@@ -63,6 +63,27 @@ test("every golden decision is reproduced by the package, like the native core",
   assert.equal(decided.ana.decision.personalized, true);
 });
 
+test("globalPrivacyControl in the context: ads is never chosen or ranked, and is excluded as ad_targeting_denied", async () => {
+  const engine = newEngine();
+  await engine.loadRuleset(bytes(manifest.ruleset), { now });
+  let adsRankedWithout = 0;
+  for (const c of manifest.cases.filter((c) => c.expected.profile === "verified")) {
+    const profile = await engine.verifyProfile(bytes(c.profile), { now: c.context.now });
+    const without = engine.decide({ profile, session: c.session, context: c.context });
+    const withGpc = engine.decide({ profile, session: c.session, context: { ...c.context, globalPrivacyControl: true } });
+    assert.notEqual(withGpc.channel.channel, "ads", c.name);
+    assert.ok(!withGpc.channel.ranking.some((r) => r.channel === "ads"), c.name);
+    if (without.channel.ranking.some((r) => r.channel === "ads")) {
+      adsRankedWithout += 1;
+      const reason = withGpc.channel.excluded.find((e) => e.channel === "ads")?.reason;
+      assert.equal(reason, "ad_targeting_denied", c.name);
+    }
+    profile.free();
+  }
+  assert.ok(adsRankedWithout > 0, "some golden customer has ads ranked without the signal");
+  engine.free();
+});
+
 test("each snapshot refusal through the WebCrypto path surfaces with its code", async () => {
   const result = await refusals(pe, {
     keys: manifest.keyring,
