@@ -19,6 +19,7 @@
 #   BENCH_INGEST_CONNECTIONS  concurrent connections of the ingest phase (4)
 #   BENCH_BATCH               events per POST /v1/events (1000)
 #   BENCH_EVENTS_PER_SUBJECT  consecutive events of one customer in an ingest batch (1: all random)
+#   BENCH_EVENT_IDS           1: every ingested event carries a unique id (the store de-duplicates)
 #   BENCH_THREADS             wrk threads (1)
 #   BENCH_PHASES              timed phases: read,etag,ingest (all)
 #   BENCH_OUT                 also append the JSON lines to this file
@@ -43,6 +44,7 @@ store_args=(
   --events-per-subject "${BENCH_EVENTS_PER_SUBJECT:-1}"
   --phases "${BENCH_PHASES:-read,etag,ingest}"
 )
+if [ "${BENCH_EVENT_IDS:-0}" = 1 ]; then store_args+=(--event-ids); fi
 
 bash scripts/setup.sh bench >&2
 echo "==> cargo build --release -p persona-store --bins" >&2

@@ -67,6 +67,8 @@ def options():
     p.add_argument("--batch", type=int, default=1000, help="events per POST /v1/events")
     p.add_argument("--events-per-subject", type=int, default=1,
                    help="ingest: consecutive events of one customer in a batch (1: all random)")
+    p.add_argument("--event-ids", action="store_true",
+                   help="ingest: every event carries a unique id (the store de-duplicates by it)")
     p.add_argument("--seconds", type=int, default=10, help="measured seconds per timed phase")
     p.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each timed phase")
     p.add_argument("--threads", type=int, default=1, help="wrk threads")
@@ -366,7 +368,7 @@ def report(o, label, phases):
     line = {
         "bench": "persona-store-load", "label": label, "url": o.url, "subjects": o.subjects,
         "connections": o.connections, "ingest_connections": o.ingest_connections, "batch": o.batch,
-        "events_per_subject": o.events_per_subject, "seconds": o.seconds, "warmup": o.warmup,
+        "events_per_subject": o.events_per_subject, "event_ids": o.event_ids, "seconds": o.seconds, "warmup": o.warmup,
         "generator": wrk_version(), "generator_threads": o.threads, "cpus": os.cpu_count(), "phases": out,
     }
     print()
@@ -411,10 +413,11 @@ def main():
             tag = f"load{int(time.time())}"
             phases.append(timed(
                 o, "ingest",
-                f"ingest: batches of {o.batch} events, {max(1, o.events_per_subject)} per customer",
+                f"ingest: batches of {o.batch} events, {max(1, o.events_per_subject)} per customer"
+                + (", with ids" if o.event_ids else ""),
                 "ingest.lua", o.ingest_connections,
                 lambda run: [o.write_token, str(o.subjects), str(o.batch), str(o.events_per_subject),
-                             f"{tag}{run[0]}"]))
+                             f"{tag}{run[0]}", "ids" if o.event_ids else "-"]))
     errors = report(o, label, phases)
     if errors:
         print(f"store_load.py: {errors} request(s) failed (see above)", file=sys.stderr)

@@ -25,18 +25,17 @@ impl Db {
     ) -> Result<HashSet<(String, String)>, DbError> {
         let mut seen = HashSet::new();
         for chunk in pairs.chunks(CHUNK) {
-            let subjects = distinct_subjects(chunk);
+            // Row values, so each pair is one index probe (two IN lists would probe their product).
+            let values = (0..chunk.len())
+                .map(|i| format!("({})", self.placeholders(i * 2 + 1, 2)))
+                .collect::<Vec<_>>()
+                .join(", ");
             let sql = format!(
-                "SELECT subject, event_id FROM event_ids WHERE subject IN ({}) AND event_id IN ({})",
-                self.placeholders(1, subjects.len()),
-                self.placeholders(subjects.len() + 1, chunk.len()),
+                "SELECT subject, event_id FROM event_ids WHERE (subject, event_id) IN (VALUES {values})"
             );
             let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
-            for s in &subjects {
-                query = query.bind(*s);
-            }
-            for (_, id) in chunk {
-                query = query.bind(id.as_str());
+            for (subject, id) in chunk {
+                query = query.bind(*subject).bind(id.as_str());
             }
             seen.extend(query.fetch_all(&mut **tx).await?);
         }
