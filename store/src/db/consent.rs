@@ -36,10 +36,7 @@ impl Db {
         changes: &[(&str, ConsentRecord)],
     ) -> Result<(), DbError> {
         for chunk in changes.chunks(CHUNK) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", self.placeholders(i * 6 + 1, 6)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let values = self.row_placeholders(chunk.len(), 6);
             let sql = format!(
                 "INSERT INTO consent_changes (subject, at, kind, name, state, source) VALUES {values}"
             );

@@ -26,10 +26,7 @@ impl Db {
         let mut seen = HashSet::new();
         for chunk in pairs.chunks(CHUNK) {
             // Row values, so each pair is one index probe (two IN lists would probe their product).
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", self.placeholders(i * 2 + 1, 2)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let values = self.row_placeholders(chunk.len(), 2);
             let sql = format!(
                 "SELECT subject, event_id FROM event_ids WHERE (subject, event_id) IN (VALUES {values})"
             );
@@ -52,10 +49,7 @@ impl Db {
         cutoff: i64,
     ) -> Result<(), DbError> {
         for chunk in pairs.chunks(CHUNK) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", self.placeholders(i * 3 + 1, 3)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let values = self.row_placeholders(chunk.len(), 3);
             let sql = format!(
                 "INSERT INTO event_ids (subject, event_id, seen_at) VALUES {values} \
                  ON CONFLICT (subject, event_id) DO NOTHING"

@@ -267,4 +267,13 @@ impl Db {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// Placeholders for `rows` tuples of `width` values each, numbered from 1: `(?, ?), (?, ?)` on SQLite,
+    /// `($1, $2), ($3, $4)` on PostgreSQL (for multi-row `VALUES`).
+    fn row_placeholders(&self, rows: usize, width: usize) -> String {
+        (0..rows)
+            .map(|i| format!("({})", self.placeholders(i * width + 1, width)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }

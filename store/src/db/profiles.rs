@@ -50,10 +50,7 @@ impl Db {
         now: i64,
     ) -> Result<(), DbError> {
         for chunk in rows.chunks(CHUNK) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", self.placeholders(i * 4 + 1, 4)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let values = self.row_placeholders(chunk.len(), 4);
             let sql = format!(
                 "INSERT INTO profiles (subject, state, sequence, updated_at) VALUES {values} \
                  ON CONFLICT (subject) DO UPDATE SET state = excluded.state, \
