@@ -8,6 +8,7 @@ pub mod db;
 pub mod erasure;
 pub mod error;
 pub mod export;
+pub mod identity;
 pub mod ingest;
 pub mod io;
 pub mod issue;

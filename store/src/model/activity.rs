@@ -29,6 +29,18 @@ fn quantize(cells: &DecayedMap<u8>, today: u32, half_life_days: f64) -> Activity
 }
 
 impl Activity {
+    /// Adds another customer's activity (a linked identifier's).
+    pub(crate) fn absorb(&mut self, other: &Activity, policy: &Policy) {
+        let half_life = policy.activity_half_life_days;
+        self.overall.absorb(&other.overall, half_life);
+        for (channel, cells) in &other.channels {
+            self.channels
+                .entry(*channel)
+                .or_default()
+                .absorb(cells, half_life);
+        }
+    }
+
     /// Counts site or app activity in local hour of week `hour` on `day`.
     pub(crate) fn visit(&mut self, hour: u8, day: u32, policy: &Policy) {
         self.overall

@@ -67,6 +67,14 @@ pub(crate) struct Commerce {
     recent_order_ids: Vec<String>,
 }
 
+/// The earlier of two optional days.
+fn min_day(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// `1 + ` the number of `thresholds` that `value` reaches.
 fn band(value: f64, thresholds: &[f64]) -> u8 {
     let reached = thresholds.iter().filter(|t| value >= **t).count();
@@ -110,6 +118,34 @@ fn percent(part: f64, whole: f64) -> u8 {
 }
 
 impl Commerce {
+    /// Adds another customer's purchases and returns (a linked identifier's). Each event is folded into
+    /// the state of the identifier it came with, so the two hold different orders.
+    pub(crate) fn absorb(&mut self, other: &Commerce, policy: &Policy) {
+        self.orders = self.orders.saturating_add(other.orders);
+        self.items = self.items.saturating_add(other.items);
+        self.gross.add(other.gross);
+        self.cost.add(other.cost);
+        self.returned.add(other.returned);
+        self.returned_items = self.returned_items.saturating_add(other.returned_items);
+        self.discounted_orders = self
+            .discounted_orders
+            .saturating_add(other.discounted_orders);
+        self.first_purchase_day = min_day(self.first_purchase_day, other.first_purchase_day);
+        self.last_purchase_day = self.last_purchase_day.max(other.last_purchase_day);
+        self.recent_order_rate
+            .absorb(&other.recent_order_rate, policy.frequency_half_life_days);
+        for id in &other.recent_order_ids {
+            if !self.recent_order_ids.contains(id) {
+                self.recent_order_ids.push(id.clone());
+            }
+        }
+        let excess = self
+            .recent_order_ids
+            .len()
+            .saturating_sub(policy.max_recent_orders);
+        self.recent_order_ids.drain(..excess);
+    }
+
     /// Counts a purchase made on `day`; returns false (and counts nothing) for an order id already counted.
     pub(crate) fn purchase(&mut self, order: &Order<'_>, day: u32, policy: &Policy) -> bool {
         if self.recent_order_ids.iter().any(|id| id == order.id) {

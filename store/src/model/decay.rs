@@ -77,6 +77,13 @@ impl Decayed {
     }
 
     /// The value on `day`.
+    /// Adds `other` (another customer's count of the same thing, as on its own reference day).
+    pub(crate) fn absorb(&mut self, other: &Decayed, half_life_days: f64) {
+        if other.value != 0.0 {
+            self.add(other.value, other.day, half_life_days);
+        }
+    }
+
     pub(crate) fn at(&self, day: u32, half_life_days: f64) -> f64 {
         self.value * factor(self.day, day, half_life_days)
     }
@@ -115,6 +122,16 @@ impl<K: Ord> DecayedMap<K> {
     }
 
     /// The value under `key` on `day` (0 when absent).
+    /// Adds every value of `other` (another customer's counts, as on its own reference day).
+    pub(crate) fn absorb(&mut self, other: &DecayedMap<K>, half_life_days: f64)
+    where
+        K: Clone,
+    {
+        for (key, value) in &other.values {
+            self.add(key.clone(), *value, other.day, half_life_days);
+        }
+    }
+
     pub(crate) fn get(&self, key: &K, day: u32, half_life_days: f64) -> f64 {
         self.values
             .get(key)

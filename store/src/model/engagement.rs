@@ -39,6 +39,16 @@ impl Signal {
 pub(crate) struct EngagementLog(BTreeMap<Channel, DecayedMap<Signal>>);
 
 impl EngagementLog {
+    /// Adds another customer's engagement (a linked identifier's).
+    pub(crate) fn absorb(&mut self, other: &EngagementLog, half_life_days: f64) {
+        for (channel, signals) in &other.0 {
+            self.0
+                .entry(*channel)
+                .or_default()
+                .absorb(signals, half_life_days);
+        }
+    }
+
     /// Counts one `signal` on `channel` that happened on `day`.
     pub(crate) fn record(
         &mut self,

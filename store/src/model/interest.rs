@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 pub(crate) struct Interest(DecayedMap<String>);
 
 impl Interest {
+    /// Adds another customer's interest (a linked identifier's); the weakest categories beyond the cap go.
+    pub(crate) fn absorb(&mut self, other: &Interest, policy: &Policy) {
+        self.0.absorb(&other.0, policy.interest_half_life_days);
+        self.0.keep_strongest(policy.max_categories);
+    }
+
     /// Adds `weight` of interest in `category` shown on `day`; the weakest categories beyond the cap go.
     pub(crate) fn add(&mut self, category: &str, weight: f64, day: u32, policy: &Policy) {
         self.0.add(

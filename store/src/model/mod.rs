@@ -40,6 +40,7 @@ mod fold;
 pub mod identifying;
 mod interest;
 mod locale;
+mod merge;
 mod minimize;
 mod policy;
 mod sends;

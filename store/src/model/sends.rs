@@ -20,6 +20,15 @@ fn within(at: u64, window: u64, now: u64) -> bool {
 }
 
 impl SendLog {
+    /// Adds another customer's recent sends (a linked identifier's); keeps the latest `cap` per channel.
+    pub(crate) fn absorb(&mut self, other: &SendLog, now: u64, cap: usize) {
+        for (channel, instants) in &other.0 {
+            for at in instants {
+                self.record(*channel, *at, now, cap);
+            }
+        }
+    }
+
     /// Records a send at `at` (ignored when it is older than a week); keeps the latest `cap` per channel.
     pub(crate) fn record(&mut self, channel: Channel, at: u64, now: u64, cap: usize) {
         if !within(at, WEEK_SECS, now) {

@@ -33,6 +33,13 @@ struct Case {
 struct Cases(Vec<Case>);
 
 impl Cases {
+    /// Adds another customer's cases (the later state of a case both know wins).
+    fn absorb(&mut self, other: &Cases, cap: usize) {
+        for case in &other.0 {
+            self.record(&case.id, case.at, case.open, cap);
+        }
+    }
+
     fn record(&mut self, id: &str, at: u64, open: bool, cap: usize) {
         if let Some(case) = self.0.iter_mut().find(|c| c.id == id) {
             // The later event wins; at the same instant, closing wins.
@@ -101,6 +108,14 @@ fn days(n: u32) -> u64 {
 }
 
 impl Service {
+    /// Adds another customer's service situations (a linked identifier's).
+    pub(crate) fn absorb(&mut self, other: &Service, policy: &Policy) {
+        self.complaints.absorb(&other.complaints, policy.max_cases);
+        self.refunds.absorb(&other.refunds, policy.max_cases);
+        self.late_orders
+            .absorb(&other.late_orders, policy.max_cases);
+    }
+
     fn cases(&mut self, kind: CaseKind) -> &mut Cases {
         match kind {
             CaseKind::Complaint => &mut self.complaints,

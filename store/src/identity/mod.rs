@@ -1,0 +1,3 @@
+//! Identity resolution: one customer from many identifiers.
+
+pub mod matcher;
