@@ -113,6 +113,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "event_ids",
         include_str!("../../migrations/sqlite/0004_event_ids.sql"),
     ),
+    (
+        5,
+        "identity",
+        include_str!("../../migrations/sqlite/0005_identity.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -134,6 +139,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "event_ids",
         include_str!("../../migrations/postgres/0004_event_ids.sql"),
+    ),
+    (
+        5,
+        "identity",
+        include_str!("../../migrations/postgres/0005_identity.sql"),
     ),
 ];
 
