@@ -84,17 +84,20 @@ impl Eraser {
         now: u64,
         inactive_before: Option<i64>,
     ) -> Result<Vec<Outcome>, DbError> {
-        let mut write = self.db.begin_write(subjects).await?;
+        let (mut write, links) = self.db.begin_cluster_write(subjects, true).await?;
         let erased_at = i64::try_from(now).unwrap_or(i64::MAX);
         let mut outcomes = Vec::with_capacity(subjects.len());
+        let mut gone: Vec<String> = Vec::new();
         for subject in subjects {
-            let tombstone = Tombstone {
-                subject_key: self.tokens.tombstone_key(subject),
-                kv_key: self.tokens.kv_key(subject),
-                erased_at,
-                last_sequence: 0,
-                refused: 0,
-            };
+            let link = links.iter().find(|l| l.member == *subject);
+            // Retention decides per cluster: a member of a customer is kept while the customer is
+            // active (a member's write moves its customer's `updated_at` too).
+            if inactive_before.is_some() && link.is_some() {
+                outcomes.push(Outcome::Unknown);
+                continue;
+            }
+            let root = link.map_or(*subject, |l| l.customer.as_str());
+            let tombstone = self.tombstone_of(subject, erased_at);
             let outcome = match self
                 .db
                 .erase_in(&mut write.tx, subject, &tombstone, inactive_before)
@@ -113,11 +116,44 @@ impl Eraser {
                     None => Outcome::Unknown,
                 },
             };
+            // The whole cluster goes: the customer and every member (erasure is of the person).
+            if matches!(outcome, Outcome::Erased { .. }) || link.is_some() {
+                let members = links.iter().filter(|l| l.customer == root);
+                for other in std::iter::once(root)
+                    .chain(members.map(|l| l.member.as_str()))
+                    .filter(|s| s != subject)
+                {
+                    let tombstone = self.tombstone_of(other, erased_at);
+                    self.db
+                        .erase_in(&mut write.tx, other, &tombstone, None)
+                        .await?;
+                    gone.push(other.to_owned());
+                }
+            }
+            self.db.erase_identity_in(&mut write.tx, subject).await?;
             outcomes.push(outcome);
         }
+        for other in &gone {
+            self.db.erase_identity_in(&mut write.tx, other).await?;
+        }
         write.tx.commit().await?;
-        self.issuer.forget(subjects.iter().copied());
+        self.issuer.forget(
+            subjects
+                .iter()
+                .copied()
+                .chain(gone.iter().map(String::as_str)),
+        );
         Ok(outcomes)
+    }
+
+    fn tombstone_of(&self, subject: &str, erased_at: i64) -> Tombstone {
+        Tombstone {
+            subject_key: self.tokens.tombstone_key(subject),
+            kv_key: self.tokens.kv_key(subject),
+            erased_at,
+            last_sequence: 0,
+            refused: 0,
+        }
     }
 
     /// Removes what the database still keeps of erased rows where it can (see [`Db::scrub`]); run after

@@ -126,10 +126,19 @@ impl Ingest {
             by_subject.entry(subject).or_default().push(*change);
         }
         let subjects: Vec<&str> = by_subject.keys().copied().collect();
-        let mut write = self.db.begin_write(&subjects).await?;
+        let (mut write, links) = self.db.begin_cluster_write(&subjects, false).await?;
+        // A member's write also moves its customer's row: the cluster's sequence.
+        let root_of: HashMap<&str, &str> = links
+            .iter()
+            .map(|l| (l.member.as_str(), l.customer.as_str()))
+            .collect();
+        let mut touched: Vec<&str> = subjects.clone();
+        touched.extend(subjects.iter().filter_map(|s| root_of.get(s).copied()));
+        touched.sort_unstable();
+        touched.dedup();
         let current: HashMap<String, ProfileRow> = self
             .db
-            .profiles_for_update(&mut write.tx, &subjects)
+            .profiles_for_update(&mut write.tx, &touched)
             .await?
             .into_iter()
             .map(|row| (row.subject.clone(), row))
@@ -198,6 +207,7 @@ impl Ingest {
             });
         }
         applied.duplicates = fold.duplicates;
+        bump_customers(&mut rows, &current, &root_of, &mut applied.sequences, now);
         self.db.put_profiles(&mut write.tx, &rows, when).await?;
         self.db
             .put_consent_changes(&mut write.tx, &fold.consent)
@@ -218,9 +228,56 @@ impl Ingest {
                 .await?;
         }
         write.tx.commit().await.map_err(DbError::from)?;
-        self.issuer.forget(subjects.iter().copied());
+        self.issuer.forget(
+            subjects.iter().copied().chain(
+                links
+                    .iter()
+                    .flat_map(|l| [l.member.as_str(), l.customer.as_str()]),
+            ),
+        );
         applied.changes = changes.len() - applied.refused_erased - applied.duplicates;
         Ok(applied)
+    }
+}
+
+/// Gives each customer whose member changed a sequence above both its own and the member's (the
+/// member's snapshot carries the customer's sequence), and reports that as the member's sequence.
+fn bump_customers(
+    rows: &mut Vec<ProfileRow>,
+    current: &HashMap<String, ProfileRow>,
+    root_of: &HashMap<&str, &str>,
+    sequences: &mut BTreeMap<String, i64>,
+    now: u64,
+) {
+    let changed: Vec<(String, i64)> = rows
+        .iter()
+        .filter(|r| root_of.contains_key(r.subject.as_str()))
+        .map(|r| (r.subject.clone(), r.sequence))
+        .collect();
+    for (member, sequence) in changed {
+        let root = root_of[member.as_str()];
+        let at = match rows.iter().position(|r| r.subject == root) {
+            Some(at) => at,
+            None => match current.get(root) {
+                Some(row) => {
+                    rows.push(row.clone());
+                    rows.len() - 1
+                }
+                None => continue,
+            },
+        };
+        let next = next_sequence(rows[at].sequence.max(sequence), now);
+        rows[at].sequence = next;
+        sequences.insert(root.to_owned(), next);
+        sequences.insert(member, next);
+    }
+    // Every member reports its customer's final sequence (two members may bump one customer).
+    for (member, root) in root_of {
+        if let Some(&seq) = sequences.get(*root) {
+            if let Some(slot) = sequences.get_mut(*member) {
+                *slot = seq;
+            }
+        }
     }
 }
 

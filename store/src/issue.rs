@@ -7,7 +7,7 @@
 //! nothing but the key or the expiry still takes a new, higher sequence number, so an edge never sees two
 //! different snapshots with one sequence.
 
-use crate::db::{Db, DbError, RulesetRow, SnapshotRow};
+use crate::db::{Db, DbError, ProfileRow, RulesetRow, SnapshotRow};
 use crate::model::{Policy, ProfileState};
 use crate::signer::Signer;
 use persona_edge::profile::sign_profile;
@@ -180,7 +180,7 @@ impl Issuer {
         let epoch = self.writes.load(Ordering::SeqCst);
         // Past the cache TTL, a snapshot that is still current costs one small query to confirm.
         if let Some(hit) = hit.filter(|h| self.servable(&h.key_id, h.issued_at, now)) {
-            if self.db.sequence(subject).await? == Some(hit.sequence) {
+            if self.db.cluster_sequence(subject).await? == Some(hit.sequence) {
                 let fresh = Issued {
                     cached_at: Instant::now(),
                     ..(*hit).clone()
@@ -190,9 +190,24 @@ impl Issuer {
         }
         // A concurrent writer can move the sequence between our read and our bump: try again then.
         for _ in 0..5 {
-            let Some(profile) = self.db.profile(subject).await? else {
+            // The cluster: its customer's row carries the sequence, its members' rows add their part.
+            let links = self.db.cluster_links(None, &[subject]).await?;
+            let root = links
+                .iter()
+                .find(|l| l.member == subject)
+                .map_or(subject, |l| l.customer.as_str());
+            let members: Vec<&str> = links
+                .iter()
+                .filter(|l| l.customer == root)
+                .map(|l| l.member.as_str())
+                .collect();
+            let Some(profile) = self.db.profile(root).await? else {
                 return Ok(None);
             };
+            let member_rows = self.db.profiles(&members).await?;
+            if self.db.cluster_links(None, &[subject]).await? != links {
+                continue;
+            }
             let stored = self.db.snapshot(subject, audience).await?;
             if let Some(s) = &stored {
                 if s.sequence == profile.sequence && self.servable(&s.key_id, s.issued_at, now) {
@@ -207,19 +222,19 @@ impl Issuer {
             let sequence = match &stored {
                 Some(s) if s.sequence >= profile.sequence => {
                     let next = next_sequence(profile.sequence, now);
-                    if !self
-                        .db
-                        .bump_sequence(subject, profile.sequence, next)
-                        .await?
-                    {
+                    if !self.db.bump_sequence(root, profile.sequence, next).await? {
                         continue;
                     }
                     next
                 }
                 _ => profile.sequence,
             };
-            let state: ProfileState = serde_json::from_str(&profile.state)
-                .map_err(DbError::corrupt(format!("profile {subject}")))?;
+            let state = parse_state(&profile)?;
+            let members = member_rows
+                .iter()
+                .map(parse_state)
+                .collect::<Result<Vec<_>, _>>()?;
+            let state = state.merged(&members, subject, &self.policy, now);
             let document = state.to_profile(&self.policy, now);
             let keys = self.signer.keys();
             let expires_at = now.saturating_add(self.lifetime);
@@ -376,6 +391,11 @@ impl From<SnapshotRow> for Issued {
             cached_at: Instant::now(),
         }
     }
+}
+
+/// The stored state of a profile row.
+fn parse_state(row: &ProfileRow) -> Result<ProfileState, DbError> {
+    serde_json::from_str(&row.state).map_err(DbError::corrupt(format!("profile {}", row.subject)))
 }
 
 /// The row of a freshly signed snapshot.

@@ -6,14 +6,7 @@ mod support;
 use base64::Engine as _;
 use persona_edge::snapshot::{Keyring, SnapshotKind, VerifyOptions};
 use serde_json::{json, Value};
-use support::{read_token, Backend, Server};
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
+use support::{now, read_token, Backend, Server};
 
 fn import_reports_rejections_and_resumes(backend: Backend) {
     let server = Server::start(backend, "import");

@@ -5,78 +5,11 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{read_token, Backend, Server};
+use support::{now, read_token, traces, Backend, Server};
 
 const GONE: &str = "c_gone_7781";
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
 const KEPT: &str = "c_kept_7781";
-
-/// Every trace of `needle` in the store's database: SQLite's files on disk (database, log and index
-/// files), or on PostgreSQL every row of every table, as text (byte columns as hex).
-fn traces(server: &Server, needle: &str) -> Vec<String> {
-    match &server.db {
-        None => {
-            let mut found = Vec::new();
-            for entry in std::fs::read_dir(&server.data).expect("data folder") {
-                let path = entry.expect("entry").path();
-                let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                if !name.starts_with("store.db") {
-                    continue;
-                }
-                let bytes = std::fs::read(&path).expect("read database file");
-                let hits = bytes
-                    .windows(needle.len())
-                    .filter(|w| *w == needle.as_bytes())
-                    .count();
-                if hits > 0 {
-                    found.push(format!("{name}: {hits} times"));
-                }
-            }
-            found
-        }
-        Some(url) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                use sqlx::{Connection, Row};
-                let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-                let tables: Vec<String> = sqlx::query_scalar(
-                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
-                )
-                .fetch_all(&mut conn)
-                .await
-                .expect("tables");
-                assert!(tables.iter().any(|t| t == "erasures"), "{tables:?}");
-                let hex: String = needle.bytes().map(|b| format!("{b:02x}")).collect();
-                let mut found = Vec::new();
-                for table in tables {
-                    let sql = format!(
-                        "SELECT count(*) FROM {table} t WHERE t::text LIKE $1 OR t::text LIKE $2"
-                    );
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(format!("%{needle}%"))
-                        .bind(format!("%{hex}%"))
-                        .fetch_one(&mut conn)
-                        .await
-                        .expect("scan");
-                    let n: i64 = row.get(0);
-                    if n > 0 {
-                        found.push(format!("{table}: {n} rows"));
-                    }
-                }
-                found
-            })
-        }
-    }
-}
 
 /// A customer with traits, consent, events and a signed snapshot (so every table holds something).
 fn seed(server: &Server, subject: &str) {

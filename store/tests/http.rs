@@ -6,32 +6,11 @@ mod support;
 
 use persona_edge::channel::Channel;
 use persona_edge::profile::{ConsentState, Profile};
-use persona_edge::snapshot::{Keyring, SnapshotKind, VerifyOptions};
+use persona_edge::snapshot::{SnapshotKind, VerifyOptions};
 use serde_json::{json, Value};
-use support::{read_token, sample, Backend, Reply, Server, WRITE_TOKEN};
+use support::{keyring, now, read_token, sample, Backend, Reply, Server, WRITE_TOKEN};
 
 const AUDIENCE: &str = "demo-shop";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
-
-/// The keyring the store publishes, as an edge would load it.
-fn keyring(server: &Server) -> Keyring {
-    let reply = server.request("GET", "/v1/keys", &[], b"");
-    assert_eq!(reply.status, 200);
-    let mut ring = Keyring::new();
-    for key in reply.json()["keys"].as_array().expect("keys") {
-        if key["status"] != "retired" {
-            ring.add_str(key["public_key"].as_str().expect("public_key"))
-                .expect("a valid public key");
-        }
-    }
-    ring
-}
 
 /// Fetches and verifies a subject's snapshot like an edge: (profile, sequence, etag, key id).
 fn verified(server: &Server, subject: &str) -> (Profile, u64, String, String) {

@@ -4,14 +4,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{Backend, Server, WRITE_TOKEN};
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
+use support::{now, Backend, Server, WRITE_TOKEN};
 
 fn validator() -> jsonschema::Validator {
     let path = concat!(

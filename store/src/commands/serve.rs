@@ -54,6 +54,7 @@ async fn run(args: &ServeArgs) -> Result<(), CliError> {
         issuer: store.issuer.clone(),
         ingest: store.ingest,
         eraser: store.eraser,
+        identities: store.identities,
         signer: store.signer.clone(),
         read_tokens: ReadTokens::new(store.secrets.token_secret),
         write_token: WriteToken::new(&store.secrets.write_token),

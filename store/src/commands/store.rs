@@ -6,6 +6,7 @@ use crate::config::{DataDir, Secrets};
 use crate::db::Db;
 use crate::erasure::Eraser;
 use crate::error::CliError;
+use crate::identity::{Identities, IdentityPolicy, Vault};
 use crate::ingest::Ingest;
 use crate::issue::Issuer;
 use crate::model::Policy;
@@ -29,6 +30,8 @@ pub struct Store {
     pub ingest: Ingest,
     /// Erases customers.
     pub eraser: Eraser,
+    /// The identity graph.
+    pub identities: Identities,
     /// The secrets.
     pub secrets: Secrets,
     /// The data folder.
@@ -85,7 +88,15 @@ pub async fn open(args: &StoreArgs, cache_ttl: Duration) -> Result<Store, CliErr
     ));
     let tokens = ReadTokens::new(secrets.token_secret);
     let ingest = Ingest::new(db.clone(), issuer.clone(), tokens.clone());
-    let eraser = Eraser::new(db.clone(), issuer.clone(), tokens);
+    let eraser = Eraser::new(db.clone(), issuer.clone(), tokens.clone());
+    let vault = Vault::open(data.path())?;
+    let identities = Identities::new(
+        db.clone(),
+        issuer.clone(),
+        vault,
+        IdentityPolicy::default(),
+        tokens,
+    );
     Ok(Store {
         db,
         url: masked(&url),
@@ -93,6 +104,7 @@ pub async fn open(args: &StoreArgs, cache_ttl: Duration) -> Result<Store, CliErr
         issuer,
         ingest,
         eraser,
+        identities,
         secrets,
         data,
         audiences: args.audiences.clone(),

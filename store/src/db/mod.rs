@@ -8,12 +8,14 @@
 mod consent;
 mod erasures;
 mod event_ids;
+mod identity;
 mod imports;
 mod profiles;
 mod rulesets;
 mod snapshots;
 
 pub use erasures::Tombstone;
+pub use identity::{IdentifierRow, LinkRow, ReviewRow};
 pub use imports::ImportProgress;
 pub use profiles::ProfileRow;
 pub use rulesets::RulesetRow;
@@ -36,6 +38,10 @@ pub enum DbError {
     /// A migration failed.
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Concurrent writers kept changing what this write depends on (identity links); nothing was
+    /// written, retry.
+    #[error("the identity links of these customers kept changing; retry")]
+    Contended,
     /// The URL names no supported database.
     #[error("unsupported database URL (use sqlite://PATH or postgres://...): {0}")]
     Url(String),

@@ -42,6 +42,17 @@ impl Db {
         Ok(out)
     }
 
+    /// Reads the profiles of `subjects` (outside a write).
+    pub async fn profiles(&self, subjects: &[&str]) -> Result<Vec<ProfileRow>, DbError> {
+        if subjects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let rows = self.profiles_for_update(&mut tx, subjects).await?;
+        tx.rollback().await?;
+        Ok(rows)
+    }
+
     /// Inserts or replaces profiles (multi-row upserts).
     pub async fn put_profiles(
         &self,
@@ -69,6 +80,24 @@ impl Db {
         Ok(())
     }
 
+    /// Sets the sequence of existing profiles inside a write (links and splits move whole clusters).
+    pub async fn set_sequences(
+        &self,
+        tx: &mut Tx,
+        sequences: &[(&str, i64)],
+        now: i64,
+    ) -> Result<(), DbError> {
+        for (subject, sequence) in sequences {
+            sqlx::query("UPDATE profiles SET sequence = $1, updated_at = $2 WHERE subject = $3")
+                .bind(*sequence)
+                .bind(now)
+                .bind(*subject)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The profile of `subject`, if the store knows it.
     pub async fn profile(&self, subject: &str) -> Result<Option<ProfileRow>, DbError> {
         let row = sqlx::query("SELECT subject, state, sequence FROM profiles WHERE subject = $1")
@@ -76,16 +105,6 @@ impl Db {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|row| ProfileRow::from_row(&row)).transpose()?)
-    }
-
-    /// The current sequence number of `subject`'s profile.
-    pub async fn sequence(&self, subject: &str) -> Result<Option<i64>, DbError> {
-        Ok(
-            sqlx::query_scalar("SELECT sequence FROM profiles WHERE subject = $1")
-                .bind(subject)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
     }
 
     /// Moves a profile's sequence from `old` to `new` (a re-issued snapshot); false if it changed meanwhile.

@@ -6,12 +6,15 @@
 //! - [`policy`]: thresholds and the guards against over-merging;
 //! - [`matcher`]: the Fellegi–Sunter model that scores imported records.
 
+pub mod graph;
 pub mod kind;
 pub mod matcher;
 pub mod normalize;
 pub mod policy;
+pub mod priors;
 pub mod vault;
 
+pub use graph::{Identities, IdentityError};
 pub use kind::IdentifierKind;
 pub use policy::IdentityPolicy;
 pub use vault::{Vault, VaultError};

@@ -100,7 +100,7 @@ impl IdentityPolicy {
     /// of one repeated digit (`0000000`, `+49 1111111`).
     pub fn is_blocked(&self, normalized: &str) -> bool {
         let lower = normalized.to_lowercase();
-        if self.blocked.iter().any(|b| *b == lower) {
+        if self.blocked.contains(&lower) {
             return true;
         }
         let local = lower.split('@').next().unwrap_or("");

@@ -18,6 +18,23 @@ use super::state::ProfileState;
 use persona_edge::profile::{Consent, ConsentState, Purpose};
 
 impl ProfileState {
+    /// The view of a customer's cluster served to `serve_as` (the customer or one of its members): this
+    /// (the customer's) state with every member's state absorbed, under `serve_as`'s subject id (a
+    /// member's snapshot must name the subject its token was issued for).
+    pub fn merged<'a>(
+        mut self,
+        members: impl IntoIterator<Item = &'a ProfileState>,
+        serve_as: &str,
+        policy: &Policy,
+        now: u64,
+    ) -> ProfileState {
+        for member in members {
+            self.absorb(member, policy, now);
+        }
+        serve_as.clone_into(&mut self.subject);
+        self
+    }
+
     /// Merges a linked identifier's state into this (the customer's) state, as of `now`.
     pub fn absorb(&mut self, other: &ProfileState, policy: &Policy, now: u64) {
         for (mine, theirs) in self

@@ -14,6 +14,11 @@
 //! | `POST /v1/events` | write | batches of raw events |
 //! | `POST /v1/feedback` | write, or each event's read token | decisions shown and outcomes |
 //! | `POST /v1/tokens` | write | read tokens for subjects (for the site's back end) |
+//! | `POST /v1/identities/login` | write | anonymous id + customer id: linked, confidence 1, activity folded |
+//! | `POST /v1/identities` | write | imported records matched to customers (link, review or new) |
+//! | `GET /v1/identities/review` | write | matches waiting for a person |
+//! | `POST /v1/identities/review/{id}` | write | `accept` links, `reject` keeps apart |
+//! | `GET /v1/profiles/{subject}/identities` | write | a customer's links with confidence and evidence |
 //! | `GET /healthz` | none | liveness |
 //!
 //! Snapshot-style reads carry strong ETags and answer `If-None-Match` with 304. Errors are JSON:
@@ -23,6 +28,7 @@
 mod extract;
 mod feedback;
 mod http;
+mod identities;
 mod profiles;
 mod rulesets;
 
@@ -30,6 +36,7 @@ pub use http::ApiError;
 
 use crate::db::Db;
 use crate::erasure::Eraser;
+use crate::identity::Identities;
 use crate::ingest::Ingest;
 use crate::issue::Issuer;
 use crate::signer::Signer;
@@ -71,6 +78,8 @@ pub struct App {
     pub ingest: Ingest,
     /// Erases customers.
     pub eraser: Eraser,
+    /// The identity graph.
+    pub identities: Identities,
     /// The signing keys.
     pub signer: Arc<Signer>,
     /// Per-subject read tokens.
@@ -139,6 +148,14 @@ pub fn router(app: Arc<App>, cors_origins: &[String]) -> Router {
         .route("/v1/events", post(profiles::post_events))
         .route("/v1/feedback", post(feedback::post_feedback))
         .route("/v1/tokens", post(profiles::post_tokens))
+        .route("/v1/identities", post(identities::post_identities))
+        .route("/v1/identities/login", post(identities::post_login))
+        .route("/v1/identities/review", get(identities::get_reviews))
+        .route("/v1/identities/review/{id}", post(identities::post_review))
+        .route(
+            "/v1/profiles/{subject}/identities",
+            get(identities::get_identities),
+        )
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

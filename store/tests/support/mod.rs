@@ -402,3 +402,86 @@ impl Server {
         )
     }
 }
+
+/// Every trace of `needle` in the store's database: SQLite's files on disk (database, log and index
+/// files), or on PostgreSQL every row of every table, as text (byte columns as hex).
+pub fn traces(server: &Server, needle: &str) -> Vec<String> {
+    match &server.db {
+        None => {
+            let mut found = Vec::new();
+            for entry in std::fs::read_dir(&server.data).expect("data folder") {
+                let path = entry.expect("entry").path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if !name.starts_with("store.db") {
+                    continue;
+                }
+                let bytes = std::fs::read(&path).expect("read database file");
+                let hits = bytes
+                    .windows(needle.len())
+                    .filter(|w| *w == needle.as_bytes())
+                    .count();
+                if hits > 0 {
+                    found.push(format!("{name}: {hits} times"));
+                }
+            }
+            found
+        }
+        Some(url) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                use sqlx::{Connection, Row};
+                let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .expect("tables");
+                assert!(tables.iter().any(|t| t == "erasures"), "{tables:?}");
+                let hex: String = needle.bytes().map(|b| format!("{b:02x}")).collect();
+                let mut found = Vec::new();
+                for table in tables {
+                    let sql = format!(
+                        "SELECT count(*) FROM {table} t WHERE t::text LIKE $1 OR t::text LIKE $2"
+                    );
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(format!("%{needle}%"))
+                        .bind(format!("%{hex}%"))
+                        .fetch_one(&mut conn)
+                        .await
+                        .expect("scan");
+                    let n: i64 = row.get(0);
+                    if n > 0 {
+                        found.push(format!("{table}: {n} rows"));
+                    }
+                }
+                found
+            })
+        }
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// The keyring the store publishes, as an edge would load it.
+pub fn keyring(server: &Server) -> persona_edge::snapshot::Keyring {
+    let reply = server.request("GET", "/v1/keys", &[], b"");
+    assert_eq!(reply.status, 200);
+    let mut ring = persona_edge::snapshot::Keyring::new();
+    for key in reply.json()["keys"].as_array().expect("keys") {
+        if key["status"] != "retired" {
+            ring.add_str(key["public_key"].as_str().expect("public_key"))
+                .expect("a valid public key");
+        }
+    }
+    ring
+}
