@@ -190,24 +190,11 @@ impl Issuer {
         }
         // A concurrent writer can move the sequence between our read and our bump: try again then.
         for _ in 0..5 {
-            // The cluster: its customer's row carries the sequence, its members' rows add their part.
-            let links = self.db.cluster_links(None, &[subject]).await?;
-            let root = links
-                .iter()
-                .find(|l| l.member == subject)
-                .map_or(subject, |l| l.customer.as_str());
-            let members: Vec<&str> = links
-                .iter()
-                .filter(|l| l.customer == root)
-                .map(|l| l.member.as_str())
-                .collect();
-            let Some(profile) = self.db.profile(root).await? else {
+            let Some(cluster) = self.cluster(subject).await? else {
                 return Ok(None);
             };
-            let member_rows = self.db.profiles(&members).await?;
-            if self.db.cluster_links(None, &[subject]).await? != links {
-                continue;
-            }
+            let profile = &cluster.root;
+            let root = profile.subject.as_str();
             let stored = self.db.snapshot(subject, audience).await?;
             if let Some(s) = &stored {
                 if s.sequence == profile.sequence && self.servable(&s.key_id, s.issued_at, now) {
@@ -229,13 +216,9 @@ impl Issuer {
                 }
                 _ => profile.sequence,
             };
-            let state = parse_state(&profile)?;
-            let members = member_rows
-                .iter()
-                .map(parse_state)
-                .collect::<Result<Vec<_>, _>>()?;
-            let state = state.merged(&members, subject, &self.policy, now);
-            let document = state.to_profile(&self.policy, now);
+            let document = cluster
+                .state(subject, &self.policy, now)?
+                .to_profile(&self.policy, now);
             let keys = self.signer.keys();
             let expires_at = now.saturating_add(self.lifetime);
             let bytes = sign_profile(
@@ -254,6 +237,34 @@ impl Issuer {
                 Issued::from(row),
                 epoch,
             )));
+        }
+        Err(IssueError::Contended(subject.to_owned()))
+    }
+
+    /// The cluster `subject` belongs to, read consistently (the links did not change across the
+    /// reads), or `None` for a subject the store does not know.
+    pub async fn cluster(&self, subject: &str) -> Result<Option<Cluster>, IssueError> {
+        for _ in 0..5 {
+            let links = self.db.cluster_links(None, &[subject]).await?;
+            let root = links
+                .iter()
+                .find(|l| l.member == subject)
+                .map_or(subject, |l| l.customer.as_str());
+            let members: Vec<&str> = links
+                .iter()
+                .filter(|l| l.customer == root)
+                .map(|l| l.member.as_str())
+                .collect();
+            let Some(row) = self.db.profile(root).await? else {
+                return Ok(None);
+            };
+            let member_rows = self.db.profiles(&members).await?;
+            if self.db.cluster_links(None, &[subject]).await? == links {
+                return Ok(Some(Cluster {
+                    root: row,
+                    members: member_rows,
+                }));
+            }
         }
         Err(IssueError::Contended(subject.to_owned()))
     }
@@ -390,6 +401,33 @@ impl From<SnapshotRow> for Issued {
             issued_at: row.issued_at,
             cached_at: Instant::now(),
         }
+    }
+}
+
+/// A customer's cluster as stored: the customer's row, which carries the cluster's sequence, and the
+/// rows of the subjects linked to it.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// The customer's row.
+    pub root: ProfileRow,
+    /// Its members' rows.
+    pub members: Vec<ProfileRow>,
+}
+
+impl Cluster {
+    /// The merged state the snapshot of `serve_as` (the customer or a member) is minimized from.
+    pub fn state(
+        &self,
+        serve_as: &str,
+        policy: &Policy,
+        now: u64,
+    ) -> Result<ProfileState, DbError> {
+        let members = self
+            .members
+            .iter()
+            .map(parse_state)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(parse_state(&self.root)?.merged(&members, serve_as, policy, now))
     }
 }
 

@@ -448,7 +448,127 @@ fn raw_identifiers_stay_sealed(backend: Backend) {
     assert!(!traces(&server, "crm_s").is_empty());
 }
 
+#[derive(Debug, Clone)]
+enum Op {
+    Purchase(usize),
+    Login(usize, usize),
+    Split(usize),
+}
+
+/// Subjects of one case: four anonymous ids, then three customers.
+const ANONS: usize = 4;
+const CUSTOMERS: usize = 3;
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (0..ANONS + CUSTOMERS).prop_map(Op::Purchase),
+        2 => (0..ANONS, 0..CUSTOMERS).prop_map(|(a, c)| Op::Login(a, c)),
+        1 => (0..ANONS).prop_map(Op::Split),
+    ]
+}
+
+/// Orders a subject's cluster holds, as the store reports the state its snapshot is made from.
+fn cluster_orders(server: &Server, subject: &str) -> Option<(String, u64)> {
+    let reply = server.write("GET", &format!("/v1/profiles/{subject}"), &Value::Null);
+    if reply.status == 404 {
+        return None;
+    }
+    let view = ok(reply);
+    let (customer, state) = match view.get("cluster") {
+        Some(c) => (
+            c["customer"].as_str().unwrap().to_owned(),
+            c["state"].clone(),
+        ),
+        None => (subject.to_owned(), view["state"].clone()),
+    };
+    Some((customer, state["commerce"]["orders"].as_u64().unwrap_or(0)))
+}
+
+/// Random sequences of purchases, logins (links and moves) and splits: afterwards every purchase is
+/// counted exactly once, in the cluster of whoever made it, and no sequence ever goes back.
+fn every_event_counts_once_across_links_and_splits(backend: Backend) {
+    use proptest::test_runner::{Config, TestRunner};
+    let server = Server::start(backend, "id-prop");
+    let mut runner = TestRunner::new(Config {
+        cases: 12,
+        ..Config::default()
+    });
+    let case = std::cell::Cell::new(0);
+    runner
+        .run(&proptest::collection::vec(op(), 1..20), |ops| {
+            case.set(case.get() + 1);
+            let name = |i: usize| {
+                if i < ANONS {
+                    format!("p{}_anon{i}", case.get())
+                } else {
+                    format!("p{}_cust{}", case.get(), i - ANONS)
+                }
+            };
+            let mut own = [0u64; ANONS + CUSTOMERS];
+            let mut link: [Option<usize>; ANONS] = [None; ANONS];
+            let mut last_seq = [0u64; ANONS + CUSTOMERS];
+            for (n, op) in ops.iter().enumerate() {
+                match op {
+                    Op::Purchase(i) => {
+                        ok(server.write(
+                            "POST",
+                            "/v1/events",
+                            &json!({"events": [{
+                            "subject": name(*i), "type": "purchase", "order_id": format!("o{n}"),
+                            "value": 10.0, "items": 1, "at": now() - 5}]}),
+                        ));
+                        own[*i] += 1;
+                    }
+                    Op::Login(a, c) => {
+                        ok(login(&server, &name(*a), &name(ANONS + c)));
+                        link[*a] = Some(ANONS + c);
+                    }
+                    Op::Split(a) => {
+                        let reply = server.write(
+                            "DELETE",
+                            &format!("/v1/identities/links/{}", name(*a)),
+                            &Value::Null,
+                        );
+                        assert_eq!(reply.status, if link[*a].is_some() { 200 } else { 404 });
+                        link[*a] = None;
+                    }
+                }
+                // The model: each subject's root, and the orders each root's cluster holds.
+                let root = |i: usize| if i < ANONS { link[i].unwrap_or(i) } else { i };
+                let mut expected = [0u64; ANONS + CUSTOMERS];
+                for (i, count) in own.iter().enumerate() {
+                    expected[root(i)] += count;
+                }
+                let mut total = 0;
+                for i in 0..ANONS + CUSTOMERS {
+                    let Some((customer, orders)) = cluster_orders(&server, &name(i)) else {
+                        continue;
+                    };
+                    assert_eq!(customer, name(root(i)), "after {:?}", &ops[..=n]);
+                    assert_eq!(
+                        orders,
+                        expected[root(i)],
+                        "{} after {:?}",
+                        name(i),
+                        &ops[..=n]
+                    );
+                    if root(i) == i {
+                        total += orders;
+                    }
+                    let (_, seq) = snapshot(&server, &name(i));
+                    assert!(seq >= last_seq[i], "sequence went back for {}", name(i));
+                    last_seq[i] = seq;
+                }
+                assert_eq!(total, own.iter().sum::<u64>(), "after {:?}", &ops[..=n]);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 support::suite!(
+    every_event_counts_once_across_links_and_splits,
     login_folds_the_anonymous_visitor_into_the_customer,
     the_device_limit_releases_the_oldest_device,
     records_link_wait_for_review_or_stay_apart,

@@ -181,3 +181,25 @@ pub async fn get_identities(
         None => Err(ApiError::not_found(format!("no identities for {subject}"))),
     }
 }
+
+/// `DELETE /v1/identities/links/{member}` (write): splits a member off its customer (an operator
+/// correcting a wrong link); both get new snapshots, each with only its own contributions.
+pub async fn delete_link(
+    State(app): State<Arc<App>>,
+    _: WriteAuth,
+    Path(member): Path<String>,
+) -> Result<Response, ApiError> {
+    check_subject(&member)?;
+    if app
+        .identities
+        .split(&member, crate::io::now())
+        .await
+        .map_err(identity_error)?
+    {
+        Ok(http::no_store(
+            Json(serde_json::json!({ "member": member, "split": true })).into_response(),
+        ))
+    } else {
+        Err(ApiError::not_found(format!("{member} is not linked")))
+    }
+}

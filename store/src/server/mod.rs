@@ -18,6 +18,7 @@
 //! | `POST /v1/identities` | write | imported records matched to customers (link, review or new) |
 //! | `GET /v1/identities/review` | write | matches waiting for a person |
 //! | `POST /v1/identities/review/{id}` | write | `accept` links, `reject` keeps apart |
+//! | `DELETE /v1/identities/links/{member}` | write | splits a member off its customer |
 //! | `GET /v1/profiles/{subject}/identities` | write | a customer's links with confidence and evidence |
 //! | `GET /healthz` | none | liveness |
 //!
@@ -42,7 +43,7 @@ use crate::issue::Issuer;
 use crate::signer::Signer;
 use crate::tokens::{ReadTokens, WriteToken};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,6 +153,10 @@ pub fn router(app: Arc<App>, cors_origins: &[String]) -> Router {
         .route("/v1/identities/login", post(identities::post_login))
         .route("/v1/identities/review", get(identities::get_reviews))
         .route("/v1/identities/review/{id}", post(identities::post_review))
+        .route(
+            "/v1/identities/links/{member}",
+            delete(identities::delete_link),
+        )
         .route(
             "/v1/profiles/{subject}/identities",
             get(identities::get_identities),

@@ -162,11 +162,22 @@ pub async fn delete_profile(
 #[derive(Serialize)]
 struct ProfileView {
     subject: String,
+    /// The cluster's sequence (the next snapshot's).
     sequence: i64,
+    /// This subject's own stored state (what it contributes to its cluster).
     state: ProfileState,
+    /// When the subject is linked: its customer and the merged state the snapshot is made from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<ClusterView>,
     profile: persona_edge::profile::Profile,
     /// The latest recorded change of each consent: state, instant and source.
     consent: Vec<ConsentRecord>,
+}
+
+#[derive(Serialize)]
+struct ClusterView {
+    customer: String,
+    state: ProfileState,
 }
 
 /// The last record of each (kind, name) in a history that is oldest first.
@@ -189,7 +200,16 @@ pub async fn get_profile(
         return Err(missing(&app, &subject).await);
     };
     let state: ProfileState = serde_json::from_str(&row.state).map_err(ApiError::internal)?;
-    let profile = state.to_profile(app.issuer.policy(), crate::io::now());
+    let now = crate::io::now();
+    // The snapshot carries the cluster: the customer's state with its members' merged in.
+    let Some(cluster) = app.issuer.cluster(&subject).await.map_err(issue_error)? else {
+        return Err(missing(&app, &subject).await);
+    };
+    let merged = cluster
+        .state(&subject, app.issuer.policy(), now)
+        .map_err(ApiError::internal)?;
+    let profile = merged.to_profile(app.issuer.policy(), now);
+    let customer = cluster.root.subject.clone();
     let history = app
         .db
         .consent_changes(&subject)
@@ -198,7 +218,11 @@ pub async fn get_profile(
     Ok(http::no_store(
         Json(ProfileView {
             subject: row.subject,
-            sequence: row.sequence,
+            sequence: cluster.root.sequence,
+            cluster: (!cluster.members.is_empty() || customer != subject).then_some(ClusterView {
+                customer,
+                state: merged,
+            }),
             state,
             profile,
             consent: latest(history),
