@@ -72,6 +72,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Bulk-load profiles, events and feedback from an NDJSON file (resumable).
     Import(ImportArgs),
+    /// Resolve imported records (NDJSON or CSV) into customers: link, queue for review or keep apart
+    /// (resumable; `--train` first trains the matching model on the file).
+    Match(MatchArgs),
     /// Write every current snapshot as static files and an edge key-value bulk file.
     Publish(PublishArgs),
     /// Erase customers: every row about each one, in batches of one transaction; a tombstone stays.
@@ -150,6 +153,39 @@ pub struct ImportArgs {
     /// Append every rejected line (number, reason, text) to this NDJSON file.
     #[arg(long)]
     pub rejects: Option<PathBuf>,
+}
+
+/// `persona match` options.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// The records: NDJSON (`{"subject": ..., "identifiers": {...}}` per line) or CSV (a `subject`
+    /// column and one column per identifier kind).
+    pub file: PathBuf,
+    /// The file's format (default: by extension, `.csv` or NDJSON).
+    #[arg(long, value_enum)]
+    pub format: Option<RecordFormat>,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Records per progress checkpoint.
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
+    /// Append every rejected record (number and reason, never the values) to this NDJSON file.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// First train the matching model on the file's records (u from random pairs, m by EM) and
+    /// store it for this and every later match.
+    #[arg(long)]
+    pub train: bool,
+}
+
+/// The format of a file of records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordFormat {
+    /// One JSON record per line.
+    Ndjson,
+    /// A header row, then one record per row.
+    Csv,
 }
 
 /// `persona publish` options.
@@ -307,6 +343,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         },
         Command::Serve(args) => commands::serve(&args),
         Command::Import(args) => commands::import(&args),
+        Command::Match(args) => commands::match_records(&args),
         Command::Publish(args) => commands::publish(&args),
         Command::Erase(args) => commands::erase(&args),
         Command::Export(args) => commands::export(&args),

@@ -448,6 +448,155 @@ fn raw_identifiers_stay_sealed(backend: Backend) {
     assert!(!traces(&server, "crm_s").is_empty());
 }
 
+/// `persona match` as a run over one file: its summary (a JSON line on stdout).
+fn run_match(server: &Server, args: &[&str]) -> Value {
+    let (ok, out, err) = server.persona(&[&["match"], args].concat());
+    assert!(ok, "{err}");
+    serde_json::from_str(out.trim()).expect("summary JSON")
+}
+
+/// `persona match FILE` on a CSV file: records linked, kept apart or rejected (by line, with a
+/// path and never the value), and a second run resumes after the last batch and changes nothing.
+fn match_command_resolves_a_file_and_resumes(backend: Backend) {
+    let server = Server::start(backend, "id-match");
+    ok(login(&server, "anon_m", "cust_m"));
+    ok(records(
+        &server,
+        json!([{"subject": "cust_m", "identifiers": {
+            "email": EMAIL, "given_name": "Ada", "surname": "Lovelace", "date_of_birth": "1984-02-29"}}]),
+    ));
+    let file = server.data.with_extension("csv");
+    std::fs::write(
+        &file,
+        "subject,email,given_name,surname,date_of_birth,phone\n\
+         crm_m1,ada.lovelace@EXAMPLE.org,Ada,Lovelace,1984-02-29,\n\
+         crm_m2,,Grace,Hopper,1906-12-09,\n\
+         crm_m3,,Alan,Turing,1912-06-23,call-me-maybe-77\n\
+         crm_m4,test@test.com,Tess,Tester,,\n\
+         ,,Nobody,Known,1950-01-01,\n",
+    )
+    .unwrap();
+    let rejects = server.data.with_extension("rejects");
+    let args = [
+        file.to_str().unwrap(),
+        "--batch",
+        "2",
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ];
+    let (ok_run, out, err) = server.persona(&[&["match"], &args[..]].concat());
+    assert!(ok_run, "{err}");
+    let summary: Value = serde_json::from_str(out.trim()).expect("summary JSON");
+    assert_eq!(summary["accepted"], 2, "{summary}");
+    assert_eq!(summary["rejected"], 3, "{summary}");
+    assert_eq!(summary["outcomes"]["linked"], 1, "{summary}");
+    assert_eq!(summary["outcomes"]["new"], 1, "{summary}");
+    assert_eq!(summary["resumed_from_line"], 0);
+    assert_eq!(summary["lines"], 6);
+    let reported: Vec<Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<i64> = reported
+        .iter()
+        .map(|r| r["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [4, 5, 6]);
+    assert!(reported[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("identifiers.phone"));
+    assert!(reported[1]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("identifiers.email"));
+    assert!(reported[2]["reason"].as_str().unwrap().contains("subject"));
+    let written = std::fs::read_to_string(&rejects).unwrap() + &err;
+    for raw in ["call-me", "77", "test@test", "Tess", "Turing", "Nobody"] {
+        assert!(!written.contains(raw), "{raw} in {written}");
+    }
+    assert_eq!(ok(identities(&server, "crm_m1"))["customer"], "cust_m");
+    assert_eq!(ok(identities(&server, "crm_m2"))["customer"], "crm_m2");
+    let members = |s: &str| ok(identities(&server, s))["members"].clone();
+    let before = members("cust_m");
+
+    let again = run_match(&server, &args);
+    assert_eq!(again["resumed_from_line"], 6, "{again}");
+    assert_eq!(again["accepted"], 2, "{again}");
+    assert_eq!(again["outcomes"], json!({}), "{again}");
+    assert_eq!(members("cust_m"), before);
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap().lines().count(),
+        3
+    );
+}
+
+/// `persona match --train` on NDJSON: the model is trained on the file (refused below the
+/// minimum, keeping what was stored), and the trained model links the file's duplicates.
+fn match_command_trains_on_the_file(backend: Backend) {
+    let server = Server::start(backend, "id-train");
+    let given = [
+        "Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hugo", "Ida", "Jonas",
+    ];
+    let surnames = [
+        "Albrecht", "Brandt", "Claassen", "Dietz", "Ebert", "Fuchs", "Graf", "Hahn", "Imhof",
+        "Jansen", "Kuhn", "Lange", "Merz", "Nagel", "Otto",
+    ];
+    let person = |i: usize| {
+        json!({
+            "given_name": given[i % given.len()],
+            "surname": surnames[(i * 7) % surnames.len()],
+            "date_of_birth": format!("19{:02}-{:02}-{:02}", 40 + i % 60, 1 + i % 12, 1 + (i * 5) % 28),
+            "postcode": format!("{:05}", 10000 + (i * 37) % 9000),
+            "email": format!("person{i}@example.org"),
+        })
+    };
+    let mut lines = Vec::new();
+    for i in 0..150 {
+        lines.push(json!({"subject": format!("p{i}"), "identifiers": person(i)}).to_string());
+    }
+    // 50 duplicates: same person, the given name misspelt and the e-mail missing.
+    for i in 0..50 {
+        let mut ids = person(i * 3);
+        ids.as_object_mut().unwrap().remove("email");
+        let name = ids["given_name"].as_str().unwrap().to_owned();
+        ids["given_name"] = json!(format!("{name}h"));
+        lines.push(json!({"subject": format!("dup{i}"), "identifiers": ids}).to_string());
+    }
+    let small = server.data.with_extension("small.ndjson");
+    std::fs::write(&small, lines[..20].join("\n") + "\n").unwrap();
+    let (ok_run, _, err) = server.persona(&["match", small.to_str().unwrap(), "--train"]);
+    assert!(!ok_run, "training on 20 records was accepted");
+    assert!(err.contains("at least 100"), "{err}");
+
+    let file = server.data.with_extension("ndjson");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let summary = run_match(&server, &[file.to_str().unwrap(), "--train"]);
+    let trained = &summary["trained"];
+    let prior = trained["prior"].as_f64().unwrap();
+    assert!(prior > 0.0 && prior < 1.0, "{summary}");
+    let fields: Vec<&str> = trained["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"surname") && fields.contains(&"date_of_birth"),
+        "{fields:?}"
+    );
+    assert_eq!(summary["accepted"], 200, "{summary}");
+    let linked = summary["outcomes"]["linked"].as_i64().unwrap_or(0);
+    assert!(linked >= 45, "{summary}");
+    for i in [0, 7, 49] {
+        assert_eq!(
+            ok(identities(&server, &format!("dup{i}")))["customer"],
+            format!("p{}", i * 3)
+        );
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Purchase(usize),
@@ -576,4 +725,6 @@ support::suite!(
     erasure_takes_the_whole_cluster,
     bad_input_gets_a_path_and_changes_nothing,
     raw_identifiers_stay_sealed,
+    match_command_resolves_a_file_and_resumes,
+    match_command_trains_on_the_file,
 );

@@ -7,6 +7,7 @@
 //! where it stopped, without skipping or repeating a line. Rejected lines are reported with their number
 //! and reason and change nothing.
 
+use super::input::{identify, progress_bar, summary, Rejects};
 use super::store::{open, runtime};
 use crate::cli::ImportArgs;
 use crate::error::CliError;
@@ -15,13 +16,8 @@ use crate::model::{Event, Feedback, ProfileUpdate};
 use persona_edge::subject::is_valid_subject;
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::io::{BufRead, BufReader};
 use std::time::Duration;
-
-/// Rejections printed to stderr one by one; after that only counted (all go to `--rejects`).
-const SHOWN_REJECTIONS: i64 = 20;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,29 +84,6 @@ fn parse_line(line: &str, now: u64) -> Result<Record, String> {
     Ok(record)
 }
 
-/// The file's identity: SHA-256 of its contents (a changed file starts over), and its line count.
-fn identify(path: &Path) -> Result<(String, u64), CliError> {
-    let mut file = std::fs::File::open(path).map_err(CliError::io(path))?;
-    let mut hasher = Sha256::new();
-    let mut lines = 0u64;
-    let mut buf = vec![0u8; 1 << 16];
-    let mut last = b'\n';
-    loop {
-        let n = file.read(&mut buf).map_err(CliError::io(path))?;
-        if n == 0 {
-            break;
-        }
-        let chunk = buf.get(..n).unwrap_or_default();
-        hasher.update(chunk);
-        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
-        last = chunk.last().copied().unwrap_or(last);
-    }
-    if last != b'\n' {
-        lines += 1;
-    }
-    Ok((crate::io::hex(&hasher.finalize()), lines))
-}
-
 /// `persona import`.
 pub fn import(args: &ImportArgs) -> Result<(), CliError> {
     runtime()?.block_on(run(args))
@@ -126,27 +99,8 @@ async fn run(args: &ImportArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::Store(e.to_string()))?;
     let resumed_from = progress.next_line;
-    let mut rejects = match &args.rejects {
-        Some(path) => Some(std::io::BufWriter::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(CliError::io(path))?,
-        )),
-        None => None,
-    };
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr_with_hz(4),
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} lines, {per_sec}, eta {eta} {msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_position(u64::try_from(progress.next_line).unwrap_or(0));
+    let mut rejects = Rejects::open(args.rejects.as_ref(), progress.rejected)?;
+    let bar = progress_bar(total, progress.next_line, "lines");
 
     let file = std::fs::File::open(&args.file).map_err(CliError::io(&args.file))?;
     let mut lines = BufReader::new(file).lines();
@@ -175,13 +129,7 @@ async fn run(args: &ImportArgs) -> Result<(), CliError> {
                 Ok(record) => pending.push(record),
                 Err(reason) => {
                     progress.rejected += 1;
-                    if progress.rejected <= SHOWN_REJECTIONS {
-                        bar.suspend(|| eprintln!("line {number}: rejected: {reason}"));
-                    }
-                    if let Some(out) = rejects.as_mut() {
-                        let entry = json!({ "line": number, "reason": reason, "text": line });
-                        writeln!(out, "{entry}").map_err(CliError::io("rejects file"))?;
-                    }
+                    rejects.reject(&bar, number, &reason, Some(&line))?;
                 }
             }
         }
@@ -202,30 +150,16 @@ async fn run(args: &ImportArgs) -> Result<(), CliError> {
         progress.accepted -= refused;
         progress.rejected += refused;
         refused_erased += refused;
-        if let Some(out) = rejects.as_mut() {
-            out.flush().map_err(CliError::io("rejects file"))?;
-        }
+        rejects.flush()?;
         bar.set_position(u64::try_from(number).unwrap_or(0));
     }
-    bar.finish_and_clear();
-    if progress.rejected > SHOWN_REJECTIONS {
-        eprintln!(
-            "... {} more rejected lines{}",
-            progress.rejected - SHOWN_REJECTIONS,
-            if args.rejects.is_some() {
-                " (all in the rejects file)"
-            } else {
-                ""
-            }
-        );
-    }
+    rejects.finish(&bar)?;
     store.db.close().await;
-    Ok(crate::io::print_line(json!({
-        "file": args.file,
-        "lines": number,
-        "resumed_from_line": resumed_from,
-        "accepted": progress.accepted,
-        "rejected": progress.rejected,
-        "rejected_erased": refused_erased,
-    }))?)
+    Ok(crate::io::print_line(summary(
+        &args.file,
+        number,
+        resumed_from,
+        progress,
+        json!({ "rejected_erased": refused_erased }),
+    ))?)
 }

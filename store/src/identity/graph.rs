@@ -8,10 +8,10 @@
 //! back out exactly what the member contributed (its row was never mixed into another).
 
 use super::kind::IdentifierKind;
-use super::matcher::{MatchRecord, Model, Scored};
+use super::matcher::{self, Index, MatchRecord, Model, Scored};
 use super::normalize::normalize;
 use super::policy::IdentityPolicy;
-use super::priors::default_model;
+use super::priors::{default_model, training_settings};
 use super::vault::{Vault, VaultError};
 use crate::db::{Db, DbError, IdentifierRow, LinkRow, ProfileRow, ReviewRow, Tx};
 use crate::erasure::erased_among;
@@ -44,6 +44,9 @@ pub enum IdentityError {
     #[error(transparent)]
     Vault(#[from] VaultError),
 }
+
+/// The fewest records a matching model is trained on.
+pub const MIN_TRAINING_RECORDS: usize = 100;
 
 /// How a link was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +142,27 @@ pub struct RecordIdentifiers {
 }
 
 impl RecordIdentifiers {
+    /// One value per kind (kinds that are not record identifiers are left out).
+    pub fn from_values(values: BTreeMap<IdentifierKind, String>) -> RecordIdentifiers {
+        let mut out = RecordIdentifiers::default();
+        for (kind, value) in values {
+            let slot = match kind {
+                IdentifierKind::Email => &mut out.email,
+                IdentifierKind::Phone => &mut out.phone,
+                IdentifierKind::Loyalty => &mut out.loyalty,
+                IdentifierKind::GivenName => &mut out.given_name,
+                IdentifierKind::Surname => &mut out.surname,
+                IdentifierKind::DateOfBirth => &mut out.date_of_birth,
+                IdentifierKind::Address => &mut out.address,
+                IdentifierKind::Locality => &mut out.locality,
+                IdentifierKind::Postcode => &mut out.postcode,
+                IdentifierKind::Device | IdentifierKind::Login => continue,
+            };
+            *slot = Some(OneOrMany::One(value));
+        }
+        out
+    }
+
     fn get(&self, kind: IdentifierKind) -> Option<&OneOrMany> {
         match kind {
             IdentifierKind::Email => self.email.as_ref(),
@@ -166,7 +190,7 @@ pub struct Normalized {
 
 impl Normalized {
     /// The record as the matcher sees it (one value per field: the first).
-    fn match_record(&self) -> MatchRecord {
+    pub fn match_record(&self) -> MatchRecord {
         let mut record = MatchRecord::new(self.subject.clone());
         for (kind, value) in &self.values {
             if let Some(field) = kind.field() {
@@ -506,53 +530,61 @@ impl Identities {
         let mut seen = BTreeSet::new();
         let mut out = Vec::with_capacity(records.len());
         for (i, record) in records.iter().enumerate() {
-            let base = format!("records[{i}]");
-            Self::check_subject(&format!("{base}.subject"), &record.subject)?;
-            self.check_placeholder(&format!("{base}.subject"), &record.subject)?;
+            let base = format!("records[{i}].");
             if !seen.insert(record.subject.as_str()) {
                 return Err(ModelError::new(
-                    format!("{base}.subject"),
+                    format!("{base}subject"),
                     "the same subject twice in one request",
                 )
                 .into());
             }
-            let mut values = Vec::new();
-            for kind in IdentifierKind::RECORD {
-                let Some(given) = record.identifiers.get(kind) else {
-                    continue;
-                };
-                let list = given.values();
-                let limit = self.policy.limit(kind);
-                if list.len() > limit {
-                    return Err(ModelError::new(
-                        format!("{base}.identifiers.{}", kind.name()),
-                        format!("at most {limit} per record (identity policy `limits`)"),
-                    )
-                    .into());
-                }
-                for (j, raw) in list.iter().enumerate() {
-                    let path = match given {
-                        OneOrMany::One(_) => format!("{base}.identifiers.{}", kind.name()),
-                        OneOrMany::Many(_) => format!("{base}.identifiers.{}[{j}]", kind.name()),
-                    };
-                    let value = normalize(kind, raw, &self.policy.default_region, &path)?;
-                    self.check_placeholder(&path, &value)?;
-                    if !values.contains(&(kind, value.clone())) {
-                        values.push((kind, value));
-                    }
-                }
-            }
-            if values.is_empty() {
-                return Err(
-                    ModelError::new(format!("{base}.identifiers"), "no identifiers").into(),
-                );
-            }
-            out.push(Normalized {
-                subject: record.subject.clone(),
-                values,
-            });
+            out.push(self.normalize_record(record, &base)?);
         }
         Ok(out)
+    }
+
+    /// Validates and normalizes one record; the paths of its errors start with `base`
+    /// (e.g. `records[3].`, or empty).
+    pub fn normalize_record(
+        &self,
+        record: &IdentityRecord,
+        base: &str,
+    ) -> Result<Normalized, IdentityError> {
+        Self::check_subject(&format!("{base}subject"), &record.subject)?;
+        self.check_placeholder(&format!("{base}subject"), &record.subject)?;
+        let mut values = Vec::new();
+        for kind in IdentifierKind::RECORD {
+            let Some(given) = record.identifiers.get(kind) else {
+                continue;
+            };
+            let list = given.values();
+            let limit = self.policy.limit(kind);
+            if list.len() > limit {
+                return Err(ModelError::new(
+                    format!("{base}identifiers.{}", kind.name()),
+                    format!("at most {limit} per record (identity policy `limits`)"),
+                )
+                .into());
+            }
+            for (j, raw) in list.iter().enumerate() {
+                let path = match given {
+                    OneOrMany::One(_) => format!("{base}identifiers.{}", kind.name()),
+                    OneOrMany::Many(_) => format!("{base}identifiers.{}[{j}]", kind.name()),
+                };
+                let value = normalize(kind, raw, &self.policy.default_region, &path)?;
+                self.check_placeholder(&path, &value)?;
+                if !values.contains(&(kind, value.clone())) {
+                    values.push((kind, value));
+                }
+            }
+        }
+        if values.is_empty() {
+            return Err(ModelError::new(format!("{base}identifiers"), "no identifiers").into());
+        }
+        Ok(Normalized {
+            subject: record.subject.clone(),
+            values,
+        })
     }
 
     /// The matching model: the trained one if the store has one, else the default priors.
@@ -563,6 +595,37 @@ impl Identities {
             }
             None => Ok(default_model()),
         }
+    }
+
+    /// Trains the matching model on `records` (see [`training_settings`]) and stores it: every
+    /// later match uses it. Fewer than [`MIN_TRAINING_RECORDS`] records are refused (their m and
+    /// u would be noise) and the stored model is kept. CPU-bound; runs on a blocking thread.
+    pub async fn train(&self, records: Vec<MatchRecord>, now: u64) -> Result<Model, IdentityError> {
+        if records.len() < MIN_TRAINING_RECORDS {
+            return Err(ModelError::new(
+                "records",
+                format!(
+                    "{} valid records; training needs at least {MIN_TRAINING_RECORDS}",
+                    records.len()
+                ),
+            )
+            .into());
+        }
+        let model = tokio::task::spawn_blocking(move || {
+            let settings = training_settings();
+            let mut index = Index::new(settings.blocking_rules.clone(), settings.max_block_size);
+            for record in &records {
+                index.add_record(record);
+            }
+            matcher::train(&index, None, &settings)
+        })
+        .await
+        .map_err(|e| IdentityError::Conflict(format!("training failed: {e}")))?;
+        let text = serde_json::to_string(&model).map_err(DbError::corrupt("identity model"))?;
+        self.db
+            .put_identity_model("default", &text, at(now))
+            .await?;
+        Ok(model)
     }
 
     /// The vault rows of a record's values.

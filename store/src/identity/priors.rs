@@ -3,7 +3,7 @@
 //! one strong identifier (an e-mail, a phone number, a loyalty card) agreeing links, names alone do
 //! not, and a contradicting date of birth pulls a match down into review.
 
-use super::matcher::{BlockingRule, Field, FieldModel, Level, Model};
+use super::matcher::{BlockingRule, Field, FieldModel, Level, Model, Settings};
 
 /// λ: the prior probability that a record and a candidate match.
 const PRIOR: f64 = 5e-5;
@@ -48,6 +48,16 @@ pub fn blocking_rules() -> Vec<BlockingRule> {
         BlockingRule::new(&[Field::Phone]),
         BlockingRule::new(&[Field::ExternalId]),
     ]
+}
+
+/// How a model is trained on the store's records: its fields and blocking rules, the matcher's
+/// defaults otherwise (u from random pairs, m by EM, term-frequency adjusted names and places).
+pub fn training_settings() -> Settings {
+    Settings {
+        fields: FIELDS.to_vec(),
+        blocking_rules: blocking_rules(),
+        ..Settings::default()
+    }
 }
 
 /// The untrained model.
