@@ -310,7 +310,8 @@ fn erasure_takes_the_whole_cluster(backend: Backend) {
     ));
     ok(records(
         &server,
-        json!([{"subject": "crm_e", "identifiers": {"email": "eve@example.org"}}]),
+        json!([{"subject": "crm_e", "identifiers": {"email": "eve@example.org",
+            "given_name": "Eve", "surname": "Quellmalz", "date_of_birth": "1990-03-14"}}]),
     ));
     assert_eq!(
         ok(identities(&server, "cust_e"))["members"]
@@ -332,6 +333,15 @@ fn erasure_takes_the_whole_cluster(backend: Backend) {
         json!([{"subject": "crm_f", "identifiers": {"email": "eve@example.org"}}]),
     ));
     assert_eq!(fresh["records"][0]["outcome"], "new", "{fresh}");
+    // Its blocks went too: the same name and birthday find nobody either.
+    let again = ok(records(
+        &server,
+        json!([{"subject": "crm_g", "identifiers": {
+            "given_name": "Eve", "surname": "Quellmalz", "date_of_birth": "1990-03-14"}}]),
+    ));
+    assert_eq!(again["records"][0]["outcome"], "new", "{again}");
+    assert!(again["records"][0]["candidate"].is_null(), "{again}");
+    assert!(traces(&server, "crm_e").is_empty(), "crm_e left traces");
     // Logging in as the erased customer again is refused.
     assert_eq!(login(&server, "anon_x", "cust_e").status, 410);
 }

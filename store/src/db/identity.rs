@@ -137,6 +137,26 @@ impl Db {
         Ok(row.map(|r| LinkRow::from_row(&r)).transpose()?)
     }
 
+    /// The customer of each of `subjects` that is a linked member (the others are left out).
+    pub async fn customers_of(
+        &self,
+        subjects: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, DbError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in subjects.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT member, customer FROM links WHERE member IN ({})",
+                self.placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql));
+            for s in chunk {
+                query = query.bind(*s);
+            }
+            out.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+
     /// The members linked to `customer`, oldest link first.
     pub async fn members_of(&self, customer: &str) -> Result<Vec<LinkRow>, DbError> {
         let sql = format!(
@@ -237,6 +257,51 @@ impl Db {
             }
         }
         Ok(out)
+    }
+
+    /// Files `subject` under `blocks` (blocking keys of identity matching; kept ones stay).
+    pub async fn put_blocks_in(
+        &self,
+        tx: &mut Tx,
+        subject: &str,
+        blocks: &[String],
+    ) -> Result<(), DbError> {
+        for chunk in blocks.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO identity_blocks (block, subject) VALUES {} \
+                 ON CONFLICT (block, subject) DO NOTHING",
+                self.row_placeholders(chunk.len(), 2)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for block in chunk {
+                query = query.bind(block.as_str()).bind(subject);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// The subjects filed under any of `blocks`, at most `limit` of them (in the order of their
+    /// ids: a block that large says little about a match).
+    pub async fn subjects_by_block(
+        &self,
+        blocks: &[String],
+        limit: i64,
+    ) -> Result<Vec<String>, DbError> {
+        if blocks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT DISTINCT subject FROM identity_blocks WHERE block IN ({}) \
+             ORDER BY subject LIMIT {}",
+            self.placeholders(1, blocks.len()),
+            self.placeholders(blocks.len() + 1, 1)
+        );
+        let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
+        for block in blocks {
+            query = query.bind(block.as_str());
+        }
+        Ok(query.bind(limit).fetch_all(&self.pool).await?)
     }
 
     /// The subjects holding an identifier `(kind, lookup)` among `keys`, with the key they hold.
@@ -424,6 +489,7 @@ impl Db {
     pub async fn erase_identity_in(&self, tx: &mut Tx, subject: &str) -> Result<(), DbError> {
         for sql in [
             "DELETE FROM identifiers WHERE subject = $1",
+            "DELETE FROM identity_blocks WHERE subject = $1",
             "DELETE FROM links WHERE member = $1 OR customer = $1",
             "DELETE FROM identity_reviews WHERE record = $1 OR candidate = $1",
         ] {

@@ -124,6 +124,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "identity",
         include_str!("../../migrations/sqlite/0005_identity.sql"),
     ),
+    (
+        6,
+        "identity_blocks",
+        include_str!("../../migrations/sqlite/0006_identity_blocks.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -150,6 +155,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "identity",
         include_str!("../../migrations/postgres/0005_identity.sql"),
+    ),
+    (
+        6,
+        "identity_blocks",
+        include_str!("../../migrations/postgres/0006_identity_blocks.sql"),
     ),
 ];
 

@@ -19,7 +19,7 @@ use crate::issue::{next_sequence, Issuer};
 use crate::model::{ModelError, ProfileState};
 use crate::tokens::ReadTokens;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// An identity request that cannot be done.
@@ -47,6 +47,9 @@ pub enum IdentityError {
 
 /// The fewest records a matching model is trained on.
 pub const MIN_TRAINING_RECORDS: usize = 100;
+
+/// The most subjects taken from a record's blocks as candidates (blocks that large say little).
+const MAX_BLOCKED: i64 = 500;
 
 /// How a link was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -669,43 +672,49 @@ impl Identities {
             .collect())
     }
 
-    /// Subjects sharing a strong identifier or every field of a blocking rule with the record.
+    /// The blocking keys of a record: one per blocking rule over several fields whose fields it
+    /// all has (rules on one strong identifier use that identifier's lookup).
+    fn blocks(&self, me: &MatchRecord, model: &Model) -> Vec<String> {
+        model
+            .blocking_rules
+            .iter()
+            .filter(|rule| rule.fields.len() > 1)
+            .filter_map(|rule| {
+                let values: Option<Vec<&str>> = rule.fields.iter().map(|&f| me.get(f)).collect();
+                Some(self.vault.block(&rule.name(), &values?))
+            })
+            .collect()
+    }
+
+    /// Subjects sharing a strong identifier (a blocking rule of one field) or a block with the
+    /// record; never more than [`MAX_BLOCKED`] from its blocks.
     async fn candidates(
         &self,
         record: &Normalized,
+        blocks: &[String],
         model: &Model,
     ) -> Result<Vec<String>, IdentityError> {
-        let lookups: Vec<(IdentifierKind, String)> = record
+        let strong: Vec<(&str, String)> = record
             .values
             .iter()
-            .map(|(k, v)| (*k, self.vault.lookup(*k, v)))
-            .collect();
-        let keys: Vec<(&str, &str)> = lookups
-            .iter()
-            .map(|(k, l)| (k.name(), l.as_str()))
-            .collect();
-        let found = self.db.subjects_by_lookup(&keys).await?;
-        let mut shared: HashMap<String, BTreeSet<IdentifierKind>> = HashMap::new();
-        for (subject, kind, _) in found {
-            if subject == record.subject {
-                continue;
-            }
-            if let Some(kind) = IdentifierKind::from_name(&kind) {
-                shared.entry(subject).or_default().insert(kind);
-            }
-        }
-        let mut out: Vec<String> = shared
-            .into_iter()
-            .filter(|(_, kinds)| {
-                let fields: BTreeSet<_> = kinds.iter().filter_map(|k| k.field()).collect();
-                model
-                    .blocking_rules
-                    .iter()
-                    .any(|rule| rule.fields.iter().all(|f| fields.contains(f)))
+            .filter(|(k, _)| {
+                k.field()
+                    .is_some_and(|f| model.blocking_rules.iter().any(|rule| rule.fields == [f]))
             })
-            .map(|(s, _)| s)
+            .map(|(k, v)| (k.name(), self.vault.lookup(*k, v)))
+            .collect();
+        let keys: Vec<(&str, &str)> = strong.iter().map(|(k, l)| (*k, l.as_str())).collect();
+        let mut out: Vec<String> = self
+            .db
+            .subjects_by_lookup(&keys)
+            .await?
+            .into_iter()
+            .map(|(subject, _, _)| subject)
+            .chain(self.db.subjects_by_block(blocks, MAX_BLOCKED).await?)
+            .filter(|s| *s != record.subject)
             .collect();
         out.sort();
+        out.dedup();
         Ok(out)
     }
 
@@ -732,15 +741,6 @@ impl Identities {
         now: u64,
     ) -> Result<Resolved, IdentityError> {
         let subject = record.subject.as_str();
-        // Store the record's identifiers first: scoring reads the record as the vault holds it now
-        // (its earlier data points and the new ones).
-        {
-            let mut write = self.db.begin_write(&[subject]).await?;
-            self.refuse_erased(&mut write.tx, &[subject]).await?;
-            let rows = self.seal(record, now)?;
-            self.db.put_identifiers(&mut write.tx, &rows).await?;
-            write.tx.commit().await.map_err(DbError::from)?;
-        }
         // The record as known now: what the vault held, with this request's values winning.
         let mut me = self
             .match_records(&[subject])
@@ -753,11 +753,23 @@ impl Identities {
                 me.set(field, Some(v.to_owned()));
             }
         }
+        let blocks = self.blocks(&me, model);
+        // Store the record's identifiers and blocks first: a later record finds this one.
+        {
+            let mut write = self.db.begin_write(&[subject]).await?;
+            self.refuse_erased(&mut write.tx, &[subject]).await?;
+            let rows = self.seal(record, now)?;
+            self.db.put_identifiers(&mut write.tx, &rows).await?;
+            self.db
+                .put_blocks_in(&mut write.tx, subject, &blocks)
+                .await?;
+            write.tx.commit().await.map_err(DbError::from)?;
+        }
         let current = self.db.link_of(subject).await?;
         let own_members = self.db.members_of(subject).await?;
         // Candidates, grouped by the customer they belong to; the best-scoring subject speaks for it.
         let mut best: BTreeMap<String, (Scored, String)> = BTreeMap::new();
-        let candidates = self.candidates(record, model).await?;
+        let candidates = self.candidates(record, &blocks, model).await?;
         let mut pool: Vec<String> = candidates;
         if let Some(link) = &current {
             // Re-scoring an existing link: compare with the customer's other subjects too.
@@ -775,28 +787,30 @@ impl Identities {
         pool.dedup();
         let names: Vec<&str> = pool.iter().map(String::as_str).collect();
         let others = self.match_records(&names).await?;
+        let roots = self.db.customers_of(&names).await?;
         for other in &others {
-            let root = match self.db.link_of(&other.id).await? {
-                Some(l) => l.customer,
-                None => other.id.clone(),
-            };
-            if root == subject || own_members.iter().any(|m| m.member == root) {
-                continue;
-            }
-            if self.db.rejected(subject, &root).await? {
+            let root = roots.get(&other.id).unwrap_or(&other.id);
+            if root == subject || own_members.iter().any(|m| &m.member == root) {
                 continue;
             }
             let scored = model.score(&me, other);
             let better = best
-                .get(&root)
+                .get(root)
                 .is_none_or(|(s, _)| scored.probability > s.probability);
             if better {
-                best.insert(root, (scored, other.id.clone()));
+                best.insert(root.clone(), (scored, other.id.clone()));
             }
         }
-        let top = best
-            .into_iter()
-            .max_by(|a, b| a.1 .0.probability.total_cmp(&b.1 .0.probability));
+        // The best customer a person has not kept apart from this record.
+        let mut ranked: Vec<(String, (Scored, String))> = best.into_iter().collect();
+        ranked.sort_by(|a, b| b.1 .0.probability.total_cmp(&a.1 .0.probability));
+        let mut top = None;
+        for candidate in ranked {
+            if !self.db.rejected(subject, &candidate.0).await? {
+                top = Some(candidate);
+                break;
+            }
+        }
         let evidence = |s: &Scored, against: &str| {
             evidence_json(&serde_json::json!({
                 "compared_with": against,

@@ -206,12 +206,30 @@ impl Vault {
 
     /// The lookup hash of a normalized value (43 characters of base64url), under the active key.
     pub fn lookup(&self, kind: IdentifierKind, normalized: &str) -> String {
+        self.keyed_hash(&[kind.name(), normalized])
+    }
+
+    /// The blocking key of a rule (its name) over normalized values, one per field of the rule, in
+    /// order; under the active lookup key, apart from every [`Vault::lookup`] (`block` is no kind).
+    pub fn block(&self, rule: &str, values: &[&str]) -> String {
+        let parts: Vec<&str> = ["block", rule]
+            .into_iter()
+            .chain(values.iter().copied())
+            .collect();
+        self.keyed_hash(&parts)
+    }
+
+    /// HMAC-SHA256 under the active lookup key of the parts joined by NUL, as base64url.
+    fn keyed_hash(&self, parts: &[&str]) -> String {
         use base64::Engine as _;
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.active.lookup)
             .unwrap_or_else(|_| unreachable!());
-        mac.update(kind.name().as_bytes());
-        mac.update(&[0]);
-        mac.update(normalized.as_bytes());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                mac.update(&[0]);
+            }
+            mac.update(part.as_bytes());
+        }
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
