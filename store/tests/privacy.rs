@@ -4,25 +4,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{now, Backend, Server, WRITE_TOKEN};
-
-fn validator() -> jsonschema::Validator {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/schema/export.schema.json"
-    );
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("JSON");
-    jsonschema::draft202012::new(&schema).expect("a valid schema")
-}
-
-fn assert_valid(document: &Value) {
-    let errors: Vec<String> = validator()
-        .iter_errors(document)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}\n{document:#}");
-}
+use support::{assert_valid_export as assert_valid, now, Backend, Server, WRITE_TOKEN};
 
 fn put(server: &Server, subject: &str, body: Value) -> support::Reply {
     server.write("PUT", &format!("/v1/profiles/{subject}"), &body)

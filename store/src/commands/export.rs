@@ -23,6 +23,7 @@ pub fn export(args: &ExportArgs) -> Result<(), CliError> {
             &store.db,
             &store.issuer,
             &store.eraser,
+            &store.identities,
             &args.subject,
             &audience,
             crate::io::now(),

@@ -366,8 +366,13 @@ impl Identities {
         Ok(())
     }
 
-    fn check_placeholder(&self, path: &str, value: &str) -> Result<(), IdentityError> {
-        if self.policy.is_blocked(value) {
+    fn check_placeholder(
+        &self,
+        path: &str,
+        kind: Option<IdentifierKind>,
+        value: &str,
+    ) -> Result<(), IdentityError> {
+        if self.policy.is_blocked(kind, value) {
             return Err(ModelError::new(
                 path,
                 "a placeholder value that identifies nobody (see the identity policy's `blocked`)",
@@ -397,8 +402,8 @@ impl Identities {
     ) -> Result<LoginLinked, IdentityError> {
         Self::check_subject("anonymous", anonymous)?;
         Self::check_subject("customer", customer)?;
-        self.check_placeholder("anonymous", anonymous)?;
-        self.check_placeholder("customer", customer)?;
+        self.check_placeholder("anonymous", None, anonymous)?;
+        self.check_placeholder("customer", None, customer)?;
         if anonymous == customer {
             return Err(ModelError::new("anonymous", "is the customer id itself").into());
         }
@@ -554,7 +559,7 @@ impl Identities {
         base: &str,
     ) -> Result<Normalized, IdentityError> {
         Self::check_subject(&format!("{base}subject"), &record.subject)?;
-        self.check_placeholder(&format!("{base}subject"), &record.subject)?;
+        self.check_placeholder(&format!("{base}subject"), None, &record.subject)?;
         let mut values = Vec::new();
         for kind in IdentifierKind::RECORD {
             let Some(given) = record.identifiers.get(kind) else {
@@ -575,7 +580,7 @@ impl Identities {
                     OneOrMany::Many(_) => format!("{base}identifiers.{}[{j}]", kind.name()),
                 };
                 let value = normalize(kind, raw, &self.policy.default_region, &path)?;
-                self.check_placeholder(&path, &value)?;
+                self.check_placeholder(&path, Some(kind), &value)?;
                 if !values.contains(&(kind, value.clone())) {
                     values.push((kind, value));
                 }

@@ -96,9 +96,10 @@ impl IdentityPolicy {
             .map_or(usize::MAX, |(_, n)| *n)
     }
 
-    /// Whether a normalized value is a placeholder that identifies nobody: a listed value, or a number
-    /// of one repeated digit (`0000000`, `+49 1111111`).
-    pub fn is_blocked(&self, normalized: &str) -> bool {
+    /// Whether a normalized value of `kind` (none: a subject id) is a placeholder that identifies
+    /// nobody: a listed value, or a number of one repeated digit (`0000000`, `+49 1111111`), except
+    /// for dates of birth (2011-11-11 is somebody's birthday).
+    pub fn is_blocked(&self, kind: Option<IdentifierKind>, normalized: &str) -> bool {
         let lower = normalized.to_lowercase();
         if self.blocked.contains(&lower) {
             return true;
@@ -109,7 +110,7 @@ impl IdentityPolicy {
         }
         let digits: Vec<u8> = lower.bytes().filter(u8::is_ascii_digit).collect();
         let only_digits = lower.bytes().all(|b| b.is_ascii_digit() || b == b'+');
-        only_digits && digits.len() >= 6 && {
+        kind != Some(IdentifierKind::DateOfBirth) && only_digits && digits.len() >= 6 && {
             // The national part (after a country code of 1 to 3 digits) repeats one digit.
             (0..=3.min(digits.len())).any(|cc| {
                 let rest = &digits[cc..];
@@ -153,11 +154,15 @@ mod tests {
             "+491111111111",
             "anonymous@example.org",
         ] {
-            assert!(p.is_blocked(v), "{v}");
+            assert!(p.is_blocked(None, v), "{v}");
         }
         for v in ["ada@example.org", "+4930901820", "mueller", "19840229"] {
-            assert!(!p.is_blocked(v), "{v}");
+            assert!(!p.is_blocked(None, v), "{v}");
         }
+        let dob = Some(IdentifierKind::DateOfBirth);
+        assert!(!p.is_blocked(dob, "20111111"));
+        assert!(p.is_blocked(dob, "19700101"));
+        assert!(p.is_blocked(Some(IdentifierKind::Loyalty), "111111111"));
         assert_eq!(p.limit(IdentifierKind::Login), 1);
         assert!(p.rank(IdentifierKind::Login) < p.rank(IdentifierKind::Email));
         assert!(p.check().is_ok());

@@ -7,8 +7,9 @@
 //! HMAC-SHA256 under fixed labels: one seals, one hashes lookups, so a leaked lookup column reveals
 //! nothing that opens a sealed one. A sealed value is `nonce (24 bytes) || ciphertext`, with the kind
 //! and the lookup as associated data, so a row's ciphertext cannot be moved to another row.
-//! [`rotate`](crate::identity::Identities::rotate_vault) re-seals every row under a new key and
-//! recomputes the lookups.
+//! [`Vault::rotated`] makes a keyring with a fresh active key that still opens older rows; the pass
+//! that re-seals every row under it and recomputes lookups and blocking keys is not built yet
+//! (docs/IDENTITY.md, "Not yet").
 
 use super::kind::IdentifierKind;
 use crate::config::ConfigError;

@@ -245,6 +245,7 @@ pub async fn get_export(
         &app.db,
         &app.issuer,
         &app.eraser,
+        &app.identities,
         &subject,
         audience,
         crate::io::now(),

@@ -485,3 +485,22 @@ pub fn keyring(server: &Server) -> persona_edge::snapshot::Keyring {
     }
     ring
 }
+
+fn export_validator() -> jsonschema::Validator {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/schema/export.schema.json"
+    );
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("JSON");
+    jsonschema::draft202012::new(&schema).expect("a valid schema")
+}
+
+/// Asserts that `document` is a valid access export (`docs/schema/export.schema.json`).
+pub fn assert_valid_export(document: &Value) {
+    let errors: Vec<String> = export_validator()
+        .iter_errors(document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{document:#}");
+}
