@@ -87,6 +87,12 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage the identity vault's key.
+    Vault {
+        /// What to do.
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
     /// Print the read token of a subject (what the site hands to that customer's browser).
     Token {
         /// The subject id.
@@ -231,6 +237,22 @@ pub struct ExportArgs {
     pub store: StoreArgs,
 }
 
+/// `persona vault` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Re-seal every raw identifier under a fresh key (lookups and blocking keys recomputed), then
+    /// drop the old keys; run while no server writes to the store, and restart the servers after.
+    Rotate(VaultArgs),
+}
+
+/// `persona vault rotate` options.
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
 /// `persona keys` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -348,6 +370,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Erase(args) => commands::erase(&args),
         Command::Export(args) => commands::export(&args),
         Command::Keys { command } => commands::keys(&command),
+        Command::Vault { command } => commands::vault(&command),
         Command::Token { subject, data } => commands::token(&subject, &data),
     }
 }

@@ -624,6 +624,59 @@ fn match_command_trains_on_the_file(backend: Backend) {
     }
 }
 
+/// `persona vault rotate`: every identifier re-sealed under a fresh key, lookups and blocks
+/// recomputed, the old key gone from the keyring; after a restart, matching finds the same people
+/// by a strong identifier and by a block, and nothing raw is in the database.
+fn vault_rotation_reseals_everything(backend: Backend) {
+    let mut server = Server::start(backend, "id-rotate");
+    ok(records(
+        &server,
+        json!([{"subject": "crm_r1", "identifiers": {
+            "email": "rotated.person@example.org", "given_name": "Rosalind",
+            "surname": "Quellenberg", "date_of_birth": "1920-07-25"}}]),
+    ));
+    let keyring = server.data.join("vault-keys.json");
+    let keys_before: Value =
+        serde_json::from_str(&std::fs::read_to_string(&keyring).unwrap()).unwrap();
+    let summary = {
+        let (ok_run, out, err) = server.persona(&["vault", "rotate"]);
+        assert!(ok_run, "{err}");
+        serde_json::from_str::<Value>(out.trim()).expect("summary JSON")
+    };
+    assert_eq!(summary["resealed"], 4, "{summary}");
+    assert_eq!(summary["subjects"], 1, "{summary}");
+    assert_eq!(summary["retired"], json!([keys_before["active"]]));
+    let keys_after: Value =
+        serde_json::from_str(&std::fs::read_to_string(&keyring).unwrap()).unwrap();
+    assert_eq!(keys_after["active"], summary["key"]);
+    assert_ne!(keys_after["active"], keys_before["active"]);
+    assert_eq!(keys_after["keys"].as_array().unwrap().len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&keyring).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    server.restart();
+    let view = ok(identities(&server, "crm_r1"));
+    assert_eq!(view["identifiers"]["email"], 1, "{view}");
+    let out = ok(records(
+        &server,
+        json!([
+            {"subject": "crm_r2", "identifiers": {"email": "ROTATED.person@example.org"}},
+            {"subject": "crm_r3", "identifiers": {"given_name": "Rosalind", "surname": "Quellenberg", "date_of_birth": "1920-07-25"}},
+        ]),
+    ));
+    for record in out["records"].as_array().unwrap() {
+        assert_eq!(record["outcome"], "linked", "{out}");
+        assert_eq!(record["customer"], "crm_r1", "{out}");
+    }
+    for needle in ["rotated.person", "Quellenberg", "quellenberg", "Rosalind"] {
+        assert!(traces(&server, needle).is_empty(), "{needle}");
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Purchase(usize),
@@ -754,4 +807,5 @@ support::suite!(
     raw_identifiers_stay_sealed,
     match_command_resolves_a_file_and_resumes,
     match_command_trains_on_the_file,
+    vault_rotation_reseals_everything,
 );

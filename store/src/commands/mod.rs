@@ -13,6 +13,7 @@ mod publish;
 mod serve;
 mod snapshots;
 pub mod store;
+mod vault;
 
 pub use decide::decide;
 pub use erase::erase;
@@ -24,3 +25,4 @@ pub use matching::match_records;
 pub use publish::publish;
 pub use serve::serve;
 pub use snapshots::{compile, inspect, keygen, sign};
+pub use vault::vault;

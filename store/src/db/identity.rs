@@ -281,6 +281,36 @@ impl Db {
         Ok(())
     }
 
+    /// Replaces the identifier row `(row.subject, row.kind, old_lookup)` by `row` (vault rotation).
+    pub async fn replace_identifier_in(
+        &self,
+        tx: &mut Tx,
+        old_lookup: &str,
+        row: &IdentifierRow,
+    ) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM identifiers WHERE subject = $1 AND kind = $2 AND lookup = $3")
+            .bind(row.subject.as_str())
+            .bind(row.kind.as_str())
+            .bind(old_lookup)
+            .execute(&mut **tx)
+            .await?;
+        self.put_identifiers(tx, std::slice::from_ref(row)).await
+    }
+
+    /// Replaces the blocks `subject` is filed under by `blocks` (vault rotation).
+    pub async fn replace_blocks_in(
+        &self,
+        tx: &mut Tx,
+        subject: &str,
+        blocks: &[String],
+    ) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM identity_blocks WHERE subject = $1")
+            .bind(subject)
+            .execute(&mut **tx)
+            .await?;
+        self.put_blocks_in(tx, subject, blocks).await
+    }
+
     /// The subjects filed under any of `blocks`, at most `limit` of them (in the order of their
     /// ids: a block that large says little about a match).
     pub async fn subjects_by_block(

@@ -45,6 +45,38 @@ pub enum IdentityError {
     Vault(#[from] VaultError),
 }
 
+/// The vault row of one normalized value, sealed and hashed under `vault`'s active key.
+pub(super) fn sealed_row(
+    vault: &Vault,
+    subject: &str,
+    kind: IdentifierKind,
+    value: &str,
+    added_at: i64,
+) -> Result<IdentifierRow, IdentityError> {
+    let lookup = vault.lookup(kind, value);
+    Ok(IdentifierRow {
+        subject: subject.to_owned(),
+        kind: kind.name().to_owned(),
+        sealed: vault.seal(kind, &lookup, value)?,
+        lookup,
+        key_id: vault.active_id().to_owned(),
+        added_at,
+    })
+}
+
+/// The blocking keys of `me` under `vault`'s active key (see [`Identities::resolve`]).
+pub(super) fn blocking_keys(vault: &Vault, me: &MatchRecord, model: &Model) -> Vec<String> {
+    model
+        .blocking_rules
+        .iter()
+        .filter(|rule| rule.fields.len() > 1)
+        .filter_map(|rule| {
+            let values: Option<Vec<&str>> = rule.fields.iter().map(|&f| me.get(f)).collect();
+            Some(vault.block(&rule.name(), &values?))
+        })
+        .collect()
+}
+
 /// The fewest records a matching model is trained on.
 pub const MIN_TRAINING_RECORDS: usize = 100;
 
@@ -323,9 +355,9 @@ impl From<ReviewRow> for ReviewView {
 /// The identity graph of one store.
 #[derive(Debug)]
 pub struct Identities {
-    db: Db,
+    pub(super) db: Db,
     issuer: Arc<Issuer>,
-    vault: Vault,
+    pub(super) vault: Vault,
     policy: IdentityPolicy,
     tokens: ReadTokens,
 }
@@ -641,31 +673,28 @@ impl Identities {
         record
             .values
             .iter()
-            .map(|(kind, value)| {
-                let lookup = self.vault.lookup(*kind, value);
-                Ok(IdentifierRow {
-                    subject: record.subject.clone(),
-                    kind: kind.name().to_owned(),
-                    sealed: self.vault.seal(*kind, &lookup, value)?,
-                    lookup,
-                    key_id: self.vault.active_id().to_owned(),
-                    added_at: at(now),
-                })
-            })
+            .map(|(kind, value)| sealed_row(&self.vault, &record.subject, *kind, value, at(now)))
             .collect()
     }
 
     /// The stored identifiers of `subjects`, opened, one matcher record per subject.
     async fn match_records(&self, subjects: &[&str]) -> Result<Vec<MatchRecord>, IdentityError> {
+        self.match_records_with(&self.vault, subjects).await
+    }
+
+    /// [`Identities::match_records`], opened with `vault`'s keys.
+    pub(super) async fn match_records_with(
+        &self,
+        vault: &Vault,
+        subjects: &[&str],
+    ) -> Result<Vec<MatchRecord>, IdentityError> {
         let rows = self.db.identifiers_of(subjects).await?;
         let mut by_subject: BTreeMap<String, Vec<(IdentifierKind, String)>> = BTreeMap::new();
         for row in rows {
             let Some(kind) = IdentifierKind::from_name(&row.kind) else {
                 continue;
             };
-            let value = self
-                .vault
-                .open_sealed(&row.key_id, kind, &row.lookup, &row.sealed)?;
+            let value = vault.open_sealed(&row.key_id, kind, &row.lookup, &row.sealed)?;
             by_subject
                 .entry(row.subject)
                 .or_default()
@@ -680,15 +709,7 @@ impl Identities {
     /// The blocking keys of a record: one per blocking rule over several fields whose fields it
     /// all has (rules on one strong identifier use that identifier's lookup).
     fn blocks(&self, me: &MatchRecord, model: &Model) -> Vec<String> {
-        model
-            .blocking_rules
-            .iter()
-            .filter(|rule| rule.fields.len() > 1)
-            .filter_map(|rule| {
-                let values: Option<Vec<&str>> = rule.fields.iter().map(|&f| me.get(f)).collect();
-                Some(self.vault.block(&rule.name(), &values?))
-            })
-            .collect()
+        blocking_keys(&self.vault, me, model)
     }
 
     /// Subjects sharing a strong identifier (a blocking rule of one field) or a block with the

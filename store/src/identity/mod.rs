@@ -12,6 +12,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod policy;
 pub mod priors;
+pub mod rotation;
 pub mod vault;
 
 pub use graph::{Identities, IdentityError};

@@ -7,9 +7,9 @@
 //! HMAC-SHA256 under fixed labels: one seals, one hashes lookups, so a leaked lookup column reveals
 //! nothing that opens a sealed one. A sealed value is `nonce (24 bytes) || ciphertext`, with the kind
 //! and the lookup as associated data, so a row's ciphertext cannot be moved to another row.
-//! [`Vault::rotated`] makes a keyring with a fresh active key that still opens older rows; the pass
-//! that re-seals every row under it and recomputes lookups and blocking keys is not built yet
-//! (docs/IDENTITY.md, "Not yet").
+//! [`Vault::rotated`] makes a keyring with a fresh active key that still opens older rows;
+//! [`Identities::rotate_vault`](crate::identity::Identities::rotate_vault) re-seals every row under it,
+//! recomputes lookups and blocking keys and drops the old keys.
 
 use super::kind::IdentifierKind;
 use crate::config::ConfigError;
@@ -66,6 +66,9 @@ impl VaultKey {
     }
 }
 
+/// The id of a key given in `PERSONA_VAULT_KEY`.
+const ENV_KEY_ID: &str = "env";
+
 /// The vault's keyring: the active key seals and hashes; older keys only open.
 #[derive(Clone)]
 pub struct Vault {
@@ -119,7 +122,7 @@ impl Vault {
                 crate::io::unhex32(hex.trim()).ok_or_else(|| ConfigError::MalformedSecret {
                     what: "PERSONA_VAULT_KEY".to_owned(),
                 })?;
-            return Ok(Vault::with_key("env", key));
+            return Ok(Vault::with_key(ENV_KEY_ID, key));
         }
         let path = data.join("vault-keys.json");
         if !path.exists() {
@@ -198,6 +201,16 @@ impl Vault {
             active: self.active.clone(),
             old: Vec::new(),
         }
+    }
+
+    /// Whether the key came from `PERSONA_VAULT_KEY` (nothing to rotate in a file).
+    pub fn from_environment(&self) -> bool {
+        self.active.id == ENV_KEY_ID
+    }
+
+    /// The ids of the keys that only open older rows.
+    pub fn old_ids(&self) -> Vec<String> {
+        self.old.iter().map(|k| k.id.clone()).collect()
     }
 
     /// The active key's id.
