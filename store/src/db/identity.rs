@@ -334,19 +334,15 @@ impl Db {
         Ok(query.bind(limit).fetch_all(&self.pool).await?)
     }
 
-    /// The subjects holding an identifier `(kind, lookup)` among `keys`, with the key they hold.
-    pub async fn subjects_by_lookup(
-        &self,
-        keys: &[(&str, &str)],
-    ) -> Result<Vec<(String, String, String)>, DbError> {
+    /// The subjects holding an identifier `(kind, lookup)` among `keys`.
+    pub async fn subjects_by_lookup(&self, keys: &[(&str, &str)]) -> Result<Vec<String>, DbError> {
         let mut out = Vec::new();
         for chunk in keys.chunks(CHUNK) {
             let tuples = self.row_placeholders(chunk.len(), 2);
             let sql = format!(
-                "SELECT subject, kind, lookup FROM identifiers \
-                 WHERE (kind, lookup) IN (VALUES {tuples})"
+                "SELECT DISTINCT subject FROM identifiers WHERE (kind, lookup) IN (VALUES {tuples})"
             );
-            let mut query = sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql));
+            let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
             for (kind, lookup) in chunk {
                 query = query.bind(*kind).bind(*lookup);
             }

@@ -64,7 +64,9 @@ pub(super) fn sealed_row(
     })
 }
 
-/// The blocking keys of `me` under `vault`'s active key (see [`Identities::resolve`]).
+/// The blocking keys of `me` under `vault`'s active key: one per blocking rule over several fields
+/// whose fields it all has (rules on one strong identifier use that identifier's lookup; see
+/// [`Identities::resolve`]).
 pub(super) fn blocking_keys(vault: &Vault, me: &MatchRecord, model: &Model) -> Vec<String> {
     model
         .blocking_rules
@@ -706,12 +708,6 @@ impl Identities {
             .collect())
     }
 
-    /// The blocking keys of a record: one per blocking rule over several fields whose fields it
-    /// all has (rules on one strong identifier use that identifier's lookup).
-    fn blocks(&self, me: &MatchRecord, model: &Model) -> Vec<String> {
-        blocking_keys(&self.vault, me, model)
-    }
-
     /// Subjects sharing a strong identifier (a blocking rule of one field) or a block with the
     /// record; never more than [`MAX_BLOCKED`] from its blocks.
     async fn candidates(
@@ -735,7 +731,6 @@ impl Identities {
             .subjects_by_lookup(&keys)
             .await?
             .into_iter()
-            .map(|(subject, _, _)| subject)
             .chain(self.db.subjects_by_block(blocks, MAX_BLOCKED).await?)
             .filter(|s| *s != record.subject)
             .collect();
@@ -779,7 +774,7 @@ impl Identities {
                 me.set(field, Some(v.to_owned()));
             }
         }
-        let blocks = self.blocks(&me, model);
+        let blocks = blocking_keys(&self.vault, &me, model);
         // Store the record's identifiers and blocks first: a later record finds this one.
         {
             let mut write = self.db.begin_write(&[subject]).await?;
